@@ -1,0 +1,36 @@
+"""Numbers and tensors written into formulas: short, exact enough, and honest about inf and NaN."""
+from __future__ import annotations
+
+import numpy as np
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SMALL = 6  # tensors with at most this many elements are written out in full
+
+
+def sub(n: int | str) -> str:
+    """Subscript digits: 12 -> '₁₂'."""
+    return str(n).translate(_SUB)
+
+
+def num(x: float) -> str:
+    """A number with up to 6 significant digits; -0 shown as 0."""
+    x = float(x)
+    if np.isnan(x):
+        return "NaN"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return f"{x:.6g}"
+
+
+def tensor(a: np.ndarray | float, limit: int = SMALL) -> str:
+    """A tensor as text: the number for a 1×1, the rows for a small one, its shape otherwise."""
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.size == 1:
+        return num(arr.reshape(-1)[0])
+    if arr.size <= limit:
+        rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(1, -1)
+        return "[" + "; ".join(", ".join(num(v) for v in row) for row in rows) + "]"
+    shape = "×".join(str(s) for s in arr.shape)
+    return f"⟨{shape}⟩"

@@ -1,0 +1,150 @@
+"""The model: dense layers, a loss, SGD; and one full training iteration with every intermediate."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import Activation
+from .losses import FUSED, Loss, l2_term
+
+Array = np.ndarray
+Params = dict[str, Array]
+
+
+@dataclass(frozen=True)
+class Model:
+    """Structure and training rule. Parameters live outside, so checkpoints are plain dicts."""
+
+    sizes: tuple[int, ...]                 # (inputs, units of layer 1, ..., outputs)
+    activations: tuple[Activation, ...]    # one per layer
+    loss: Loss
+    reduction: str = "mean"
+    l2: float = 0.0
+    lr: float = 0.1
+    frozen: frozenset[str] = frozenset()
+
+    @property
+    def depth(self) -> int:
+        return len(self.activations)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(n for l in range(1, self.depth + 1) for n in (f"W{l}", f"b{l}"))
+
+    @property
+    def fused_output(self) -> bool:
+        return (self.activations[-1].name, self.loss.name) in FUSED
+
+    def forward(self, params: Params, x: Array, start: int = 1, a_in: Array | None = None
+                ) -> tuple[list[Array], list[Array]]:
+        """u and a of every layer from `start` on (a_in is a_{start-1}; x when start is 1)."""
+        a = x if a_in is None else a_in
+        us: list[Array] = []
+        as_: list[Array] = []
+        for l in range(start, self.depth + 1):
+            u = params[f"W{l}"] @ a + params[f"b{l}"]
+            a = self.activations[l - 1].forward(u)
+            us.append(u)
+            as_.append(a)
+        return us, as_
+
+    def cost(self, params: Params, x: Array, y: Array) -> float:
+        """C = L + λ/2 ΣW², computed by a plain forward pass (what gradient checks perturb)."""
+        with np.errstate(all="ignore"):
+            us, as_ = self.forward(params, x)
+            loss = self.loss.value(as_[-1], y, self.reduction, us[-1], self.activations[-1].name)
+            return loss + self.reg(params)
+
+    def reg(self, params: Params) -> float:
+        if not self.l2:
+            return 0.0
+        return l2_term([params[f"W{l}"] for l in range(1, self.depth + 1)], self.l2)
+
+
+@dataclass
+class LayerGrads:
+    dL_da: Array          # ∂L/∂a_l (for the top layer, ∂L/∂ŷ)
+    da_du: Array | None   # ∂a_l/∂u_l elementwise; None for softmax
+    delta: Array          # ∂L/∂u_l
+    dW_loss: Array        # δ_l · a_{l−1}ᵀ
+    dW: Array             # ∂C/∂W_l (adds λW_l when l2 > 0)
+    db: Array             # ∂C/∂b_l = Σ over samples of δ_l
+    da_prev: Array | None  # ∂L/∂a_{l−1} = W_lᵀ δ_l (None for the first layer)
+
+
+@dataclass
+class IterationRecord:
+    """Everything one iteration computed, kept so any step of it can be shown without recomputing."""
+
+    iteration: int
+    params: Params
+    x: Array
+    y: Array
+    us: list[Array]
+    as_: list[Array]
+    terms: Array          # per-element (or per-class-per-sample) losses
+    loss: float
+    reg: float
+    cost: float
+    dyhat: Array
+    grads: list[LayerGrads] = field(default_factory=list)   # index l-1
+    new_params: Params = field(default_factory=dict)
+
+    @property
+    def yhat(self) -> Array:
+        return self.as_[-1]
+
+    def a(self, l: int) -> Array:
+        """a_l with a_0 = x."""
+        return self.x if l == 0 else self.as_[l - 1]
+
+    def param_grad(self, name: str) -> Array:
+        g = self.grads[int(name[1:]) - 1]
+        return g.dW if name[0] == "W" else g.db
+
+
+def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: int = 0
+                  ) -> IterationRecord:
+    """Forward, loss, backward and SGD update, keeping every intermediate tensor.
+
+    Fast-forwarding through a long run calls this same function, so a number seen after a jump is
+    bit-for-bit the number a straight run shows. Overflow and NaN propagate into the record
+    (numpy warnings are silenced): the app shows non-finite values, it does not stop on them.
+    """
+    with np.errstate(all="ignore"):
+        out = model.activations[-1]
+        us, as_ = model.forward(params, x)
+        yhat = as_[-1]
+        terms = model.loss.terms(yhat, y, us[-1], out.name)
+        n = model.loss.count(yhat, model.reduction)
+        loss = float(np.sum(terms) / n)
+        reg = model.reg(params)
+        dyhat = model.loss.gradient(yhat, y, model.reduction)
+
+        grads: list[LayerGrads] = [None] * model.depth  # type: ignore[list-item]
+        upstream = dyhat
+        for l in range(model.depth, 0, -1):
+            act = model.activations[l - 1]
+            u, a = us[l - 1], as_[l - 1]
+            da_du = act.derivative(u, a) if act.derivative is not None else None
+            if l == model.depth and model.fused_output:
+                delta = (yhat - y) / n
+            else:
+                delta = act.vjp(u, a, upstream)
+            a_prev = x if l == 1 else as_[l - 2]
+            W = params[f"W{l}"]
+            dW_loss = delta @ a_prev.T
+            dW = dW_loss + model.l2 * W if model.l2 else dW_loss
+            db = np.sum(delta, axis=1, keepdims=True)
+            da_prev = W.T @ delta if l > 1 else None
+            grads[l - 1] = LayerGrads(upstream, da_du, delta, dW_loss, dW, db, da_prev)
+            upstream = da_prev
+
+        new_params: Params = {}
+        for l in range(1, model.depth + 1):
+            for name, g in ((f"W{l}", grads[l - 1].dW), (f"b{l}", grads[l - 1].db)):
+                p = params[name]
+                new_params[name] = p if name in model.frozen else p - model.lr * g
+    return IterationRecord(iteration, params, x, y, us, as_, terms, loss, reg, loss + reg, dyhat,
+                           grads, new_params)

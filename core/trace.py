@@ -1,0 +1,383 @@
+"""The step trace: one training iteration as an ordered list of whiteboard steps, computed lazily.
+
+A `Trace` is random-access over (iteration, step). It keeps parameter checkpoints every few
+iterations and recomputes from the nearest one, so jumping anywhere in a long run stays cheap and
+memory stays bounded; a small cache keeps the iterations the user is looking at.
+"""
+from __future__ import annotations
+
+import fnmatch
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .formatting import sub, tensor
+from .network import IterationRecord, Model, Params, run_iteration
+
+Array = np.ndarray
+PHASES = ("forward", "loss", "backward", "update")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    name: str    # ASCII key, usable in expect: blocks and watch expressions
+    label: str   # how the app writes it: W₁, ∂L/∂ŷ
+    value: Array
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain-rule product, and the step that computed it."""
+
+    label: str
+    formula: str
+    value: Array
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    iteration: int
+    index: int
+    phase: str
+    layer: int | None
+    title: str
+    formula: str
+    substituted: str
+    result: Tensor
+    inputs: tuple[Tensor, ...]
+    factors: tuple[Factor, ...]
+    note: str
+    param: str | None       # the parameter a gradient or update step is about
+    direction: str          # "forward" or "backward": which way information flows
+    focus: tuple[str, ...]  # tensors the network view highlights (x, u1, a1, W1, ...)
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.all(np.isfinite(self.result.value)))
+
+    def tensor(self, name: str) -> Tensor:
+        for t in (self.result, *self.inputs):
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+Built = tuple[Tensor, tuple[Tensor, ...], tuple[Factor, ...], str]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """What a step is, independent of the numbers; `build` fills them in from an iteration."""
+
+    id: str
+    phase: str
+    layer: int | None
+    title: str
+    formula: str
+    direction: str
+    focus: tuple[str, ...]
+    build: Callable[[IterationRecord], Built]
+    param: str | None = None
+
+
+def _t(name: str, label: str, value: Array) -> Tensor:
+    return Tensor(name, label, np.asarray(value, dtype=np.float64))
+
+
+def a_label(l: int, depth: int) -> str:
+    return "x" if l == 0 else ("ŷ" if l == depth else f"a{sub(l)}")
+
+
+def a_name(l: int, depth: int) -> str:
+    return "x" if l == 0 else ("yhat" if l == depth else f"a{l}")
+
+
+def dL_da_label(l: int, depth: int) -> str:
+    return f"∂L/∂{a_label(l, depth)}"
+
+
+def build_specs(model: Model) -> list[StepSpec]:
+    """The ordered steps of one iteration for this model."""
+    L = model.depth
+    loss = model.loss
+    specs: list[StepSpec] = []
+    add = specs.append
+
+    for l in range(1, L + 1):
+        act = model.activations[l - 1]
+        ap, al = a_label(l - 1, L), a_label(l, L)
+        apn, aln = a_name(l - 1, L), a_name(l, L)
+
+        def fwd_u(r: IterationRecord, l=l, ap=ap, apn=apn) -> Built:
+            W, b, a_prev, u = r.params[f"W{l}"], r.params[f"b{l}"], r.a(l - 1), r.us[l - 1]
+            s = f"u{sub(l)} = {tensor(W)}·{tensor(a_prev)} + {tensor(b)} = {tensor(u)}"
+            return (_t(f"u{l}", f"u{sub(l)}", u),
+                    (_t(f"W{l}", f"W{sub(l)}", W), _t(apn, ap, a_prev), _t(f"b{l}", f"b{sub(l)}", b)),
+                    (), s)
+
+        add(StepSpec(f"forward.{l}.u", "forward", l, f"Layer {l}: weighted sum",
+                     f"u{sub(l)} = W{sub(l)}·{ap} + b{sub(l)}", "forward",
+                     (apn, f"W{l}", f"b{l}", f"u{l}"), fwd_u))
+
+        def fwd_a(r: IterationRecord, l=l, al=al, aln=aln, act=act) -> Built:
+            u, a = r.us[l - 1], r.as_[l - 1]
+            s = f"{al} = {act.symbol}({tensor(u)}) = {tensor(a)}"
+            return _t(aln, al, a), (_t(f"u{l}", f"u{sub(l)}", u),), (), s
+
+        add(StepSpec(f"forward.{l}.a", "forward", l, f"Layer {l}: {act.name} activation",
+                     act.formula.replace("a =", f"{al} =").replace("(u)", f"(u{sub(l)})")
+                     .replace("u)", f"u{sub(l)})").replace("e^u", f"e^u{sub(l)}")
+                     if act.name != "linear" else f"{al} = u{sub(l)}",
+                     "forward", (f"u{l}", aln), fwd_a))
+
+    def loss_step(r: IterationRecord) -> Built:
+        n = loss.count(r.yhat, model.reduction)
+        inputs = (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y),
+                  _t("terms", loss.element_formula, r.terms))
+        div = "" if n == 1 else f"(1/{n})·"
+        s = f"L = {div}Σ {tensor(r.terms)} = {tensor(r.loss)}"
+        return _t("L", "L", r.loss), inputs, (), s
+
+    add(StepSpec("loss.L", "loss", None, f"Loss: {loss.title} ({model.reduction})",
+                 loss.formula(model.reduction), "forward", ("yhat", "y", "L"), loss_step))
+
+    if model.l2:
+        def reg_step(r: IterationRecord) -> Built:
+            ws = tuple(_t(f"W{l}", f"W{sub(l)}", r.params[f"W{l}"]) for l in range(1, L + 1))
+            s = f"R = {model.l2:g}/2 · {tensor(sum(float(np.sum(w.value ** 2)) for w in ws))} = {tensor(r.reg)}"
+            return _t("R", "R", r.reg), ws, (), s
+
+        add(StepSpec("loss.reg", "loss", None, "Regularisation: L2 penalty on the weights",
+                     "R = λ/2 · Σ W²", "forward", tuple(f"W{l}" for l in range(1, L + 1)), reg_step))
+
+        def cost_step(r: IterationRecord) -> Built:
+            return (_t("C", "C", r.cost), (_t("L", "L", r.loss), _t("R", "R", r.reg)), (),
+                    f"C = {tensor(r.loss)} + {tensor(r.reg)} = {tensor(r.cost)}")
+
+        add(StepSpec("loss.cost", "loss", None, "Cost: loss plus regularisation", "C = L + R",
+                     "forward", ("L", "C"), cost_step))
+
+    def dyhat_step(r: IterationRecord) -> Built:
+        n = loss.count(r.yhat, model.reduction)
+        div = "" if n == 1 else f"(1/{n})·"
+        s = f"∂L/∂ŷ = {div}{loss.derivative_formula} = {tensor(r.dyhat)}"
+        return (_t("dL_dyhat", "∂L/∂ŷ", r.dyhat),
+                (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)), (), s)
+
+    div = "" if model.reduction == "sum" else "(1/N)·"
+    add(StepSpec("backward.dyhat", "backward", L, "Gradient of the loss with respect to the prediction",
+                 f"∂L/∂ŷ = {div}{loss.derivative_formula}", "backward", ("yhat", "L"), dyhat_step))
+
+    for l in range(L, 0, -1):
+        act = model.activations[l - 1]
+        al, aln = a_label(l, L), a_name(l, L)
+        ap, apn = a_label(l - 1, L), a_name(l - 1, L)
+        up_id = "backward.dyhat" if l == L else f"backward.{l + 1}.da_prev"
+        up_label = dL_da_label(l, L)
+        fused = l == L and model.fused_output
+        S = sub(l)
+
+        if act.elementwise:
+            def da_du(r: IterationRecord, l=l, S=S, al=al, aln=aln) -> Built:
+                g = r.grads[l - 1]
+                return (_t(f"da{l}_du{l}", f"∂{al}/∂u{S}", g.da_du),
+                        (_t(f"u{l}", f"u{S}", r.us[l - 1]), _t(aln, al, r.as_[l - 1])), (),
+                        f"∂{al}/∂u{S} = {tensor(g.da_du)}")
+
+            add(StepSpec(f"backward.{l}.da_du", "backward", l, f"Layer {l}: derivative of {act.name}",
+                         act.derivative_formula.replace("∂a/∂u", f"∂{al}/∂u{S}"), "backward",
+                         (f"u{l}", aln), da_du))
+
+        def delta(r: IterationRecord, l=l, S=S, al=al, up_id=up_id, up_label=up_label,
+                  fused=fused, act=act) -> Built:
+            g = r.grads[l - 1]
+            factors = [Factor(up_label, "from the layer above" if l < L else "from the loss",
+                              g.dL_da, up_id)]
+            if g.da_du is not None:
+                factors.append(Factor(f"∂{al}/∂u{S}", act.derivative_formula, g.da_du,
+                                      f"backward.{l}.da_du"))
+            how = " (exact form (ŷ − y)/N, no division by ŷ)" if fused else ""
+            if act.elementwise:
+                s = f"δ{S} = {tensor(g.dL_da)} ⊙ {tensor(g.da_du)} = {tensor(g.delta)}{how}"
+            else:
+                s = f"δ{S} = {al} ⊙ ({up_label} − Σ {al}·{up_label}) = {tensor(g.delta)}{how}"
+            return (_t(f"delta{l}", f"δ{S}", g.delta),
+                    (_t(f"dL_d{aln}" if l < L else "dL_dyhat", up_label, g.dL_da),), tuple(factors), s)
+
+        formula = (f"δ{S} = ∂L/∂u{S} = {up_label} ⊙ ∂{al}/∂u{S}" if act.elementwise else
+                   f"δ{S} = ∂L/∂u{S} = (∂{al}/∂u{S})ᵀ·{up_label} = {al} ⊙ ({up_label} − Σₖ {al}ₖ·{up_label}ₖ)")
+        add(StepSpec(f"backward.{l}.delta", "backward", l, f"Layer {l}: error signal δ", formula,
+                     "backward", (f"u{l}", aln), delta))
+
+        def dW(r: IterationRecord, l=l, S=S, al=al, ap=ap, apn=apn, up_id=up_id, up_label=up_label,
+               act=act) -> Built:
+            g = r.grads[l - 1]
+            a_prev = r.a(l - 1)
+            factors = [Factor(up_label, "from the layer above" if l < L else "from the loss", g.dL_da, up_id)]
+            if g.da_du is not None:
+                factors.append(Factor(f"∂{al}/∂u{S}", act.derivative_formula, g.da_du, f"backward.{l}.da_du"))
+            else:
+                factors.append(Factor(f"δ{S}", "softmax Jacobian applied to the factor above",
+                                      g.delta, f"backward.{l}.delta"))
+            factors.append(Factor(f"∂u{S}/∂W{S} = {ap}ᵀ", f"u{S} = W{S}·{ap} + b{S}", a_prev.T, None))
+            inputs = [_t(f"delta{l}", f"δ{S}", g.delta), _t(apn, ap, a_prev)]
+            s = f"∂L/∂W{S} = {tensor(g.delta)}·{tensor(a_prev.T)} = {tensor(g.dW_loss)}"
+            if model.l2:
+                factors.append(Factor(f"λW{S}", "from the L2 term", model.l2 * r.params[f"W{l}"], "loss.reg"))
+                inputs.append(_t(f"W{l}", f"W{S}", r.params[f"W{l}"]))
+                s = f"∂C/∂W{S} = {tensor(g.dW_loss)} + {model.l2:g}·{tensor(r.params[f'W{l}'])} = {tensor(g.dW)}"
+            return _t(f"dW{l}", f"∂C/∂W{S}" if model.l2 else f"∂L/∂W{S}", g.dW), tuple(inputs), tuple(factors), s
+
+        chain = (f"∂L/∂W{S} = {up_label} · ∂{al}/∂u{S} · ∂u{S}/∂W{S} = δ{S}·{ap}ᵀ")
+        if model.l2:
+            chain = f"∂C/∂W{S} = δ{S}·{ap}ᵀ + λW{S}"
+        add(StepSpec(f"backward.{l}.dW", "backward", l, f"Layer {l}: gradient of the weights", chain,
+                     "backward", (apn, f"W{l}", f"u{l}"), dW, param=f"W{l}"))
+
+        def db(r: IterationRecord, l=l, S=S, up_id=up_id, up_label=up_label) -> Built:
+            g = r.grads[l - 1]
+            factors = (Factor(f"δ{S}", "∂L/∂u", g.delta, f"backward.{l}.delta"),
+                       Factor(f"∂u{S}/∂b{S}", "1 for every sample", np.ones((1, g.delta.shape[1])), None))
+            return (_t(f"db{l}", f"∂L/∂b{S}", g.db), (_t(f"delta{l}", f"δ{S}", g.delta),), factors,
+                    f"∂L/∂b{S} = Σ {tensor(g.delta)} = {tensor(g.db)}")
+
+        add(StepSpec(f"backward.{l}.db", "backward", l, f"Layer {l}: gradient of the biases",
+                     f"∂L/∂b{S} = Σ over samples of δ{S}", "backward", (f"b{l}", f"u{l}"), db, param=f"b{l}"))
+
+        if l > 1:
+            def da_prev(r: IterationRecord, l=l, S=S, ap=ap, apn=apn) -> Built:
+                g = r.grads[l - 1]
+                W = r.params[f"W{l}"]
+                factors = (Factor(f"∂u{S}/∂{ap} = W{S}", "", W, None),
+                           Factor(f"δ{S}", "∂L/∂u", g.delta, f"backward.{l}.delta"))
+                return (_t(f"dL_d{apn}", f"∂L/∂{ap}", g.da_prev),
+                        (_t(f"W{l}", f"W{S}", W), _t(f"delta{l}", f"δ{S}", g.delta)), factors,
+                        f"∂L/∂{ap} = {tensor(W.T)}·{tensor(g.delta)} = {tensor(g.da_prev)}")
+
+            add(StepSpec(f"backward.{l}.da_prev", "backward", l, f"Layer {l}: pass the gradient down",
+                         f"∂L/∂{ap} = W{S}ᵀ·δ{S}", "backward", (f"W{l}", apn), da_prev))
+
+    for l in range(1, L + 1):
+        for kind in ("W", "b"):
+            name, S = f"{kind}{l}", sub(l)
+            frozen = name in model.frozen
+            gl = ("∂C/∂" if (model.l2 and kind == "W") else "∂L/∂") + f"{kind}{S}"
+
+            def upd(r: IterationRecord, name=name, S=S, kind=kind, frozen=frozen, gl=gl) -> Built:
+                old, new, g = r.params[name], r.new_params[name], r.param_grad(name)
+                if frozen:
+                    s = f"{kind}{S} is frozen: it keeps {tensor(old)}"
+                else:
+                    s = f"{kind}{S}' = {tensor(old)} − {model.lr:g}·{tensor(g)} = {tensor(new)}"
+                return (_t(f"{name}_new", f"{kind}{S}'", new),
+                        (_t(name, f"{kind}{S}", old), _t(f"d{name}", gl, g)), (), s)
+
+            add(StepSpec(f"update.{name}", "update", l, f"Update {kind}{S}" + (" (frozen)" if frozen else ""),
+                         f"{kind}{S} is frozen" if frozen else f"{kind}{S}' = {kind}{S} − η·{gl}",
+                         "backward", (name,), upd, param=name))
+    return specs
+
+
+class Trace:
+    """Random access to every step of every iteration of one scenario part."""
+
+    def __init__(self, model: Model, params: Params, x: Array, y: Array, iterations: int,
+                 notes: dict[str, str] | None = None, checkpoint_every: int | None = None,
+                 cache_size: int = 4, memory_budget: int = 256 * 2**20):
+        self.model = model
+        self.x = np.asarray(x, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.iterations = int(iterations)
+        self.notes = dict(notes or {})
+        self.specs = build_specs(model)
+        self.step_ids = tuple(s.id for s in self.specs)
+        self._index = {sid: k for k, sid in enumerate(self.step_ids)}
+        if checkpoint_every is None:
+            # As many checkpoints as the memory budget allows, so a jump recomputes few iterations.
+            size = max(1, sum(p.nbytes for p in params.values()))
+            checkpoint_every = max(1, math.ceil(self.iterations / max(1, memory_budget // size)))
+        self.checkpoint_every = int(checkpoint_every)
+        self._checkpoints: dict[int, Params] = {0: {k: np.array(v, dtype=np.float64) for k, v in params.items()}}
+        self._cache: OrderedDict[int, IterationRecord] = OrderedDict()
+        self._cache_size = cache_size
+        self._costs = np.full(self.iterations, np.nan)
+        self._lock = threading.RLock()
+        self._frontier = 0  # highest iteration whose start parameters are known
+
+    # ---- shape of the trace -------------------------------------------------------------
+    @property
+    def n_steps(self) -> int:
+        return len(self.specs)
+
+    def index_of(self, step_id: str) -> int:
+        return self._index[step_id]
+
+    def phase_of(self, k: int) -> str:
+        return self.specs[k].phase
+
+    # ---- the numbers -------------------------------------------------------------------
+    def params_at(self, i: int) -> Params:
+        """Parameters at the start of iteration i (i == iterations gives the trained result)."""
+        if i == 0:
+            return self._checkpoints[0]
+        return self.record(i - 1).new_params
+
+    def record(self, i: int) -> IterationRecord:
+        if not 0 <= i < self.iterations:
+            raise IndexError(f"iteration {i} is outside 0..{self.iterations - 1}")
+        with self._lock:
+            rec = self._cache.get(i)
+            if rec is not None:
+                self._cache.move_to_end(i)
+                return rec
+            start = max(c for c in self._checkpoints if c <= i)
+            params = self._checkpoints[start]
+            for j, cached in self._cache.items():   # a cached nearer iteration beats the checkpoint
+                if start <= j < i:
+                    start, params = j + 1, cached.new_params
+            for j in range(start, i + 1):
+                rec = run_iteration(self.model, params, self.x, self.y, j)
+                self._costs[j] = rec.cost
+                params = rec.new_params
+                if (j + 1) % self.checkpoint_every == 0 and j + 1 < self.iterations:
+                    self._checkpoints.setdefault(j + 1, params)
+            self._frontier = max(self._frontier, i)
+            self._cache[i] = rec
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return rec
+
+    def step(self, i: int, k: int | str) -> Step:
+        if isinstance(k, str):
+            k = self.index_of(k)
+        spec = self.specs[k]
+        result, inputs, factors, substituted = spec.build(self.record(i))
+        return Step(spec.id, i, k, spec.phase, spec.layer, spec.title, spec.formula, substituted,
+                    result, inputs, factors, self.note_for(spec.id), spec.param, spec.direction, spec.focus)
+
+    def note_for(self, step_id: str) -> str:
+        if step_id in self.notes:
+            return self.notes[step_id]
+        for pattern, text in self.notes.items():   # wildcards such as backward.*.dW
+            if fnmatch.fnmatchcase(step_id, pattern):
+                return text
+        return ""
+
+    def cost_history(self) -> Array:
+        """Cost per iteration computed so far (NaN where not yet computed)."""
+        return self._costs.copy()
+
+    def known_gradients(self, i: int, k: int) -> dict[str, Array]:
+        """Parameter gradients of iteration i that the trace has reached by step k."""
+        rec = self.record(i)
+        return {s.param: rec.param_grad(s.param) for s in self.specs[: k + 1]
+                if s.param and s.id.startswith("backward.")}
+
+    def is_frozen(self, name: str) -> bool:
+        return name in self.model.frozen

@@ -1,0 +1,1 @@
+"""Bundled teaching scenarios (YAML files shipped as package data)."""

@@ -1,0 +1,1 @@
+"""chainstep.tui: the Textual stepping debugger and the command line."""

@@ -1,0 +1,3 @@
+def main() -> int:
+    print("chainstep")
+    return 0

@@ -1,0 +1,1 @@
+"""Panes of the debugger, one widget per module."""
