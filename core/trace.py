@@ -90,6 +90,11 @@ def _t(name: str, label: str, value: Array) -> Tensor:
     return Tensor(name, label, np.asarray(value, dtype=np.float64))
 
 
+def _group(expr: str, prefix: str) -> str:
+    """Parenthesise a sum or difference that follows a factor: (1/N)·(ŷ − y)."""
+    return f"({expr})" if prefix and " " in expr and not expr.startswith("(") else expr
+
+
 def a_label(l: int, depth: int) -> str:
     return "x" if l == 0 else ("ŷ" if l == depth else f"a{sub(l)}")
 
@@ -127,7 +132,10 @@ def build_specs(model: Model) -> list[StepSpec]:
 
         def fwd_a(r: IterationRecord, l=l, al=al, aln=aln, act=act) -> Built:
             u, a = r.us[l - 1], r.as_[l - 1]
-            s = f"{al} = {act.symbol}({tensor(u)}) = {tensor(a)}"
+            if act.name == "linear":
+                s = f"{al} = u{sub(l)} = {tensor(a)}"
+            else:
+                s = f"{al} = {act.symbol}({tensor(u)}) = {tensor(a)}"
             return _t(aln, al, a), (_t(f"u{l}", f"u{sub(l)}", u),), (), s
 
         add(StepSpec(f"forward.{l}.a", "forward", l, f"Layer {l}: {act.name} activation",
@@ -166,13 +174,13 @@ def build_specs(model: Model) -> list[StepSpec]:
     def dyhat_step(r: IterationRecord) -> Built:
         n = loss.count(r.yhat, model.reduction)
         div = "" if n == 1 else f"(1/{n})·"
-        s = f"∂L/∂ŷ = {div}{loss.derivative_formula} = {tensor(r.dyhat)}"
+        s = f"∂L/∂ŷ = {div}{_group(loss.derivative_formula, div)} = {tensor(r.dyhat)}"
         return (_t("dL_dyhat", "∂L/∂ŷ", r.dyhat),
                 (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)), (), s)
 
     div = "" if model.reduction == "sum" else "(1/N)·"
     add(StepSpec("backward.dyhat", "backward", L, "Gradient of the loss with respect to the prediction",
-                 f"∂L/∂ŷ = {div}{loss.derivative_formula}", "backward", ("yhat", "L"), dyhat_step))
+                 f"∂L/∂ŷ = {div}{_group(loss.derivative_formula, div)}", "backward", ("yhat", "L"), dyhat_step))
 
     for l in range(L, 0, -1):
         act = model.activations[l - 1]

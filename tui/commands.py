@@ -1,0 +1,128 @@
+"""Plain-terminal subcommands: list, check, trace. They print text and never start Textual."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+import numpy as np
+
+from ..core.check import check_scenario
+from ..core.formatting import num, tensor as fmt
+from ..core.scenario import Scenario, ScenarioError, bundled, bundled_name, load_scenario
+from ..core.trace import Step
+
+
+def catalogue() -> list[tuple[str, Scenario]]:
+    """Every bundled scenario with its name, in catalogue order."""
+    return [(bundled_name(p), load_scenario(p)) for p in bundled()]
+
+
+def list_scenarios(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    rows = catalogue()
+    if args.format == "json":
+        json.dump([{"name": n, "title": s.title, "description": " ".join(s.description.split()),
+                    "parts": [p.title for p in s.parts]} for n, s in rows], out, indent=2)
+        out.write("\n")
+        return 0
+    width = max(len(n) for n, _ in rows)
+    for name, sc in rows:
+        parts = f"  [{len(sc.parts)} parts]" if len(sc.parts) > 1 else ""
+        out.write(f"{name:<{width}}  {sc.title}{parts}\n")
+    return 0
+
+
+def check_scenarios(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    names = [str(p) for p in bundled()] if args.all else list(args.scenarios)
+    if not names:
+        print("chainstep check: name at least one scenario, or use --all", file=sys.stderr)
+        return 2
+    failures = errors = 0
+    for name in names:
+        try:
+            sc = load_scenario(name)
+        except ScenarioError as exc:
+            print(f"chainstep: {exc}", file=sys.stderr)
+            errors += 1
+            continue
+        out.write(f"{sc.name}: {sc.title}\n")
+        for rep in check_scenario(sc, gradcheck=not args.no_gradcheck, iterations=args.iterations):
+            out.write(f"  part {rep.index}: {rep.title}\n")
+            for r in rep.expectations:
+                e = r.expectation
+                what = e.check or f"{e.step}" + (f" {e.tensor}" if e.tensor else "") + (f"{list(e.at)}" if e.at else "")
+                mark = "ok  " if r.ok else "FAIL"
+                out.write(f"    {mark} expect {what} @ iteration {e.iteration}: got {r.actual} {r.message}\n")
+                if not r.ok:
+                    out.write(f"         stated at {e.where}\n")
+                    failures += 1
+            if rep.gradients:
+                bad = [g for g in rep.gradients if not g.ok]
+                worst = max(g.max_rel_error for g in rep.gradients)
+                checked = sum(g.checked for g in rep.gradients)
+                skipped = sum(g.skipped for g in rep.gradients)
+                mark = "ok  " if not bad else "FAIL"
+                kink = f", {skipped} at a kink skipped" if skipped else ""
+                out.write(f"    {mark} finite differences: {len(rep.gradients)} gradient steps, {checked} elements{kink}, "
+                          f"worst relative error {worst:.1e}\n")
+                for g in bad:
+                    out.write(f"         {g.step_id} @ iteration {g.iteration}: relative error {g.max_rel_error:.2e}\n")
+                failures += len(bad)
+    total = "all checks passed" if not (failures or errors) else f"{failures} check(s) failed, {errors} file(s) unreadable"
+    out.write(f"{total}\n")
+    if errors:
+        return 2
+    return 1 if failures else 0
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    def arr(a: np.ndarray) -> Any:
+        return [[num(v) if not np.isfinite(v) else float(v) for v in row] for row in np.atleast_2d(a)]
+    return {
+        "id": step.id, "iteration": step.iteration, "index": step.index, "phase": step.phase,
+        "title": step.title, "formula": step.formula, "substituted": step.substituted, "note": step.note,
+        "result": {"name": step.result.name, "label": step.result.label, "value": arr(step.result.value)},
+        "inputs": [{"name": t.name, "label": t.label, "shape": list(t.value.shape)} for t in step.inputs],
+        "factors": [{"label": f.label, "from": f.step_id, "shape": list(np.shape(f.value))} for f in step.factors],
+    }
+
+
+def trace_scenario(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    sc = load_scenario(args.scenario)
+    if not 1 <= args.part <= len(sc.parts):
+        print(f"chainstep trace: --part must be between 1 and {len(sc.parts)}", file=sys.stderr)
+        return 2
+    part = sc.parts[args.part - 1]
+    trace = part.trace
+    start = max(0, args.start)
+    stop = min(trace.iterations, start + max(1, args.iterations))
+    if start >= trace.iterations:
+        print(f"chainstep trace: --start must be below {trace.iterations}", file=sys.stderr)
+        return 2
+    steps = [trace.step(i, k) for i in range(start, stop) for k in range(trace.n_steps)]
+    if args.format == "json":
+        json.dump({"scenario": sc.name, "part": part.title, "steps": [_step_json(s) for s in steps]}, out,
+                  indent=1, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    md = args.format == "markdown"
+    out.write(f"# {sc.title}\n\n" if md else f"{sc.title}\n")
+    if len(sc.parts) > 1:
+        out.write(f"## Part {args.part}: {part.title}\n\n" if md else f"Part {args.part}: {part.title}\n")
+    current = None
+    for s in steps:
+        if s.iteration != current:
+            current = s.iteration
+            out.write(f"\n### Iteration {s.iteration}\n\n" if md else f"\n== iteration {s.iteration} ==\n")
+        if md:
+            out.write(f"- **{s.id}** ({s.phase}) {s.title}: `{s.formula}`  \n  `{s.substituted}`\n")
+            if s.note:
+                out.write(f"  > {s.note}\n")
+        else:
+            out.write(f"[{s.index + 1:>2}] {s.id:<22} {s.formula}\n     {s.substituted}\n")
+            for f in s.factors:
+                out.write(f"       factor {f.label} = {fmt(f.value)}\n")
+            if s.note:
+                out.write(f"     note: {s.note}\n")
+    return 0
