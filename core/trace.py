@@ -361,6 +361,17 @@ class Trace:
                 self._cache.popitem(last=False)
             return rec
 
+    def distance(self, i: int) -> int:
+        """How many iterations `record(i)` would have to compute (0 when it is cached)."""
+        with self._lock:
+            if i in self._cache:
+                return 0
+            start = max(c for c in self._checkpoints if c <= i)
+            for j in self._cache:
+                if start <= j < i:   # the same choice record() makes
+                    start = j + 1
+            return i - start + 1
+
     def step(self, i: int, k: int | str) -> Step:
         if isinstance(k, str):
             k = self.index_of(k)
