@@ -19,7 +19,8 @@ def catalogue() -> list[tuple[str, Scenario]]:
     return [(bundled_name(p), load_scenario(p)) for p in bundled()]
 
 
-def list_scenarios(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def list_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     rows = catalogue()
     if args.format == "json":
         json.dump([{"name": n, "title": s.title, "description": " ".join(s.description.split()),
@@ -33,7 +34,8 @@ def list_scenarios(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def check_scenarios(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     names = [str(p) for p in bundled()] if args.all else list(args.scenarios)
     if not names:
         print("chainstep check: name at least one scenario, or use --all", file=sys.stderr)
@@ -88,7 +90,8 @@ def _step_json(step: Step) -> dict[str, Any]:
     }
 
 
-def trace_scenario(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     sc = load_scenario(args.scenario)
     if not 1 <= args.part <= len(sc.parts):
         print(f"chainstep trace: --part must be between 1 and {len(sc.parts)}", file=sys.stderr)
