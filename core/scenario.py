@@ -7,6 +7,7 @@ top level are defaults every part inherits. Tensors are written as lists of rows
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -17,13 +18,15 @@ from typing import Any
 import numpy as np
 import yaml
 
+from .. import scenarios as _bundled_package
 from .activations import ACTIVATIONS
 from .data import GENERATORS, INIT_SCHEMES, generate, init_params
 from .losses import LOSSES, REDUCTIONS
 from .network import Model
 from .trace import Trace
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# The lessons ship as package data of chainstep.scenarios, wherever it is installed.
+BUNDLED_DIR = Path(_bundled_package.__file__).resolve().parent
 DEFAULT_SCENARIO = "xor"
 
 # Limits past which a file is almost surely a typo, and would make the app crawl.
@@ -34,6 +37,7 @@ MAX_SAMPLES = 100_000
 MAX_PARAMS = 10_000_000
 MAX_ELEMENTS = 20_000_000
 MAX_ITERATIONS = 1_000_000
+MAX_FILE_BYTES = 20_000_000
 MAX_NODES = 2_000_000   # YAML nodes after alias expansion (guards against "billion laughs")
 
 # The format, one key a line: (type, description). Used for unknown-key errors and documentation.
@@ -169,12 +173,16 @@ def _dotted(path: Path_) -> str:
 
 def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, depth: int = 0) -> Any:
     doc.nodes += 1
-    if doc.nodes > MAX_NODES or depth > 100:
-        raise doc.error(path, "the file expands to too many values (deep nesting or aliases)",
+    if depth > 100:
+        raise doc.error(path, "lists or mappings are nested too deeply",
+                        "a scenario needs only a few levels: look for brackets that are never closed")
+    if doc.nodes > MAX_NODES:
+        raise doc.error(path, f"the file holds more than {MAX_NODES:,} values",
                         "write the data out plainly or generate it with data.generator")
     doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    _check_tag(node, doc)
     if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_object(node, deep=True)
+        value = _scalar(loader, node, doc)
         if isinstance(value, float) and not math.isfinite(value):
             raise doc.error(path, f"{_dotted(path)} is {value}, a non-finite number",
                             "write a finite number; inf and NaN cannot start a computation")
@@ -188,7 +196,8 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, d
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ScenarioError("a key must be a plain name", doc.file, key_node.start_mark.line + 1,
                                     key_node.start_mark.column + 1, "write `name: value`")
-            key = str(loader.construct_object(key_node))
+            _check_tag(key_node, doc)
+            key = str(_scalar(loader, key_node, doc))
             if key in out:
                 raise ScenarioError(f"`{key}` is given twice in {_dotted(path)}", doc.file,
                                     key_node.start_mark.line + 1, key_node.start_mark.column + 1,
@@ -197,6 +206,71 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, d
             out[key] = _convert(loader, value_node, path + (key,), doc, depth + 1)
         return out
     raise doc.error(path, "unsupported YAML node")  # pragma: no cover - yaml has only three kinds
+
+
+# The only tags a scenario may use: plain YAML values. Anything else (python/object, !include, ...)
+# is refused before it is constructed, so a file can never run code or pull in another file.
+_CORE = "tag:yaml.org,2002:"
+SAFE_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "timestamp", "binary", "seq", "map"))
+
+
+def _check_tag(node: yaml.Node, doc: _Doc) -> None:
+    if node.tag not in SAFE_TAGS:
+        tag = node.tag.replace(_CORE, "!!")
+        raise ScenarioError(f"the tag `{tag}` is not allowed in a scenario", doc.file, node.start_mark.line + 1,
+                            node.start_mark.column + 1,
+                            "a scenario holds only plain numbers, text, lists and mappings: delete the tag")
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, doc: _Doc) -> Any:
+    """Construct one scalar; an explicit tag that does not fit its text (`!!int abc`) is a located error."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        tag = node.tag.replace(_CORE, "!!")
+        raise ScenarioError(f"`{node.value}` cannot be read as {tag}", doc.file, node.start_mark.line + 1,
+                            node.start_mark.column + 1, f"delete the `{tag}` tag or fix the value") from None
+
+
+def _expanded_size(node: yaml.Node, doc: _Doc, sizes: dict[int, int], open_: set[int]) -> int:
+    """How many values a node stands for once aliases are expanded, without expanding them."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        raise ScenarioError("an alias refers to the value that contains it, so it never ends", doc.file,
+                            node.start_mark.line + 1, node.start_mark.column + 1,
+                            "an alias `*name` can only repeat a value defined before it, not its own parent")
+    open_.add(key)
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    total = 1 + sum(_expanded_size(c, doc, sizes, open_) for c in children)
+    open_.discard(key)
+    sizes[key] = total
+    return total
+
+
+def _check_expansion(node: yaml.Node, doc: _Doc) -> None:
+    """Refuse alias bombs ("billion laughs") before building anything, pointing at the culprit."""
+    sizes: dict[int, int] = {}
+    total = _expanded_size(node, doc, sizes, set())
+    if total <= MAX_NODES:
+        return
+    culprit = node
+    while True:   # descend into the first child that alone is too big
+        kids = (culprit.value if isinstance(culprit, yaml.SequenceNode) else
+                [v for _, v in culprit.value] if isinstance(culprit, yaml.MappingNode) else [])
+        big = next((c for c in kids if sizes[id(c)] > MAX_NODES), None)
+        if big is None:
+            break
+        culprit = big
+    raise ScenarioError(f"this value expands to {sizes[id(culprit)]:,} values through aliases (`*name`)",
+                        doc.file, culprit.start_mark.line + 1, culprit.start_mark.column + 1,
+                        f"a scenario may hold at most {MAX_NODES:,} values: write the data out plainly "
+                        "or use data.generator")
 
 
 class _Loader(yaml.SafeLoader):
@@ -210,24 +284,86 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
+    """PyYAML's complaint in a student's words, at the place to look (often where a bracket opened)."""
+    problem, context = (exc.problem or "").strip(), (exc.context or "").strip()
+    mark = exc.problem_mark or exc.context_mark
+    opened = exc.context_mark or mark
+    at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the end"
+    fix = "check indentation, colons and brackets on this line and the one before"
+    if "'\\t'" in problem or "'\t'" in problem:
+        what, fix = "a tab character here: YAML indents with spaces only", "replace the tab with spaces"
+    elif "mapping values are not allowed" in problem:
+        what = "a `key:` where none can start: this line is indented differently from the keys beside it, " \
+               "or an unquoted value contains `: `"
+        fix = "line the key up with the other keys at its level, or put the value in quotes"
+    elif problem.startswith("expected <block end>"):
+        what = "this line is indented differently from the lines above it"
+        fix = "indent it exactly like the other entries at its level (spaces only)"
+    elif problem.startswith(("expected ',' or '}'", "expected ',' or ']'")) and opened is not None:
+        bracket = "{" if problem.startswith("expected ',' or '}'") else "["
+        got = problem.split("but got ", 1)[-1]
+        what = f"the `{bracket}` opened here is not closed: YAML reached {got} at {at}"
+        fix = f"add the missing `{'}' if bracket == '{' else ']'}`, or a comma between entries"
+        mark = opened
+    elif "could not find expected ':'" in problem and opened is not None:
+        what, fix, mark = "this key has no `:` after it", "write `key: value` with a space after the colon", opened
+    elif "found another document" in problem:
+        what = "a second YAML document starts here (a line `---`): a scenario file holds one"
+        fix = "delete the `---` and what follows, or put several lessons under `parts:`"
+    elif "undefined alias" in problem:
+        what = problem.replace("found undefined alias", "the alias") + " (`*name`) has no anchor `&name` before it"
+        fix = "define the anchor first, or write the value out"
+    elif "duplicate anchor" in context:
+        what, fix = context.split(";")[0].replace("found duplicate", "a second") + " here", "give each anchor its own name"
+    elif "unknown escape character" in problem:
+        what = problem.replace("found unknown", "an unknown") + " inside double quotes"
+        fix = "write \\\\ for a backslash, or use single quotes"
+    elif "quoted scalar" in context and opened is not None and "escape" not in problem:
+        what, fix, mark = "the quote opened here is never closed", "close the quote", opened
+    elif "unexpected end of stream" in problem:
+        what, fix = "the file ends in the middle of a value", "close the bracket or quote that is still open"
+    elif "that cannot start any token" in problem:
+        what = problem.replace("found character", "the character").replace("that cannot", "cannot")
+        fix = "put the value in quotes"
+    else:
+        what = "; ".join(t for t in (context, problem) if t) or "the file is not valid YAML"
+    return ScenarioError(f"YAML syntax error: {what}", file, mark.line + 1 if mark else 1,
+                         mark.column + 1 if mark else 1, fix)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, _Doc]:
     doc = _Doc(file)
-    loader = _Loader(text)   # safe: no tags that build Python objects or read files
+    loader = None
     try:
+        loader = _Loader(text)   # safe: no tags that build Python objects or read files
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError("the file is empty", file, 1, 1, "start from the example in README")
+        _check_expansion(node, doc)
         return _convert(loader, node, (), doc), doc
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = (exc.problem or exc.context or "YAML syntax error").strip()
-        raise ScenarioError(f"YAML syntax error: {what}", file, mark.line + 1 if mark else 1,
-                            mark.column + 1 if mark else 1,
-                            "check indentation, colons and brackets on this line and the one before") from None
+        raise _syntax_error(exc, file) from None
+    except yaml.reader.ReaderError as exc:   # a control character or other unprintable one
+        line, col = _line_col(text, exc.position)
+        raise ScenarioError(f"the character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} "
+                            "cannot appear in a YAML file", file, line, col,
+                            "delete it; only tabs, line breaks and printable characters are allowed") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file, 1, 1, "check the file is valid YAML") from None
+    except RecursionError:
+        mark = loader.get_mark() if loader is not None else None
+        raise ScenarioError("lists or mappings are nested too deeply", file, mark.line + 1 if mark else 1,
+                            mark.column + 1 if mark else 1,
+                            "a scenario needs only a few levels: look for brackets that are never closed") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +402,8 @@ class _V:
             raise self.err(path, f"{_dotted(path)} is {value}, but {what} must be at least {low}",
                            f"write a number from {low} to {high}")
         if value > high:
-            raise self.err(path, f"{_dotted(path)} is {value}: too large to be sensible for {what}",
+            shown = value if value < 10**15 else f"a {len(str(value))}-digit number"
+            raise self.err(path, f"{_dotted(path)} is {shown}: too large to be sensible for {what}",
                            f"the limit is {high}")
         return value
 
@@ -275,12 +412,16 @@ class _V:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.err(path, f"{_dotted(path)} must be a number ({what}), not {_kind(value)}",
                            "write it like 0.1 or 1e-3, without quotes")
+        if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+            raise self.err(path, f"{_dotted(path)} is a {len(str(abs(value)))}-digit number, too large for {what}",
+                           "write a number below 1e308")
         value = float(value)
         if positive and value <= 0:
             raise self.err(path, f"{_dotted(path)} is {value:g}, but {what} must be greater than 0",
                            "use a small positive number such as 0.1")
         if low is not None and value < low:
-            raise self.err(path, f"{_dotted(path)} is {value:g}, but {what} must be at least {low:g}")
+            raise self.err(path, f"{_dotted(path)} is {value:g}, but {what} must be at least {low:g}",
+                           f"write a number of at least {low:g}")
         return value
 
     def string(self, value: Any, path: Path_, what: str) -> str:
@@ -302,7 +443,8 @@ class _V:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return np.array([[float(value)]])
         if not isinstance(value, list) or not value:
-            raise self.err(path, f"{_dotted(path)} must be a list of rows of numbers ({what})",
+            found = "an empty list" if value == [] else _kind(value)
+            raise self.err(path, f"{_dotted(path)} must be a number or a list of rows of numbers ({what}), not {found}",
                            "write it like [[1, 2], [3, 4]]")
         rows = value if all(isinstance(r, list) for r in value) else [value]
         if any(isinstance(r, list) for r in value) and not all(isinstance(r, list) for r in value):
@@ -317,14 +459,24 @@ class _V:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     raise self.err(rp + (j,), f"{_dotted(path)} holds {_kind(v)} where a number belongs",
                                    "write plain numbers without quotes")
+                if isinstance(v, int) and abs(v) > _FLOAT_MAX:
+                    raise self.err(rp + (j,), f"{_dotted(path)} holds a {len(str(abs(v)))}-digit number, too large "
+                                   "for a float", "write numbers below 1e308")
         if width == 0:
             raise self.err(path, f"{_dotted(path)} has an empty row", "write at least one number per row")
         return np.array(rows, dtype=np.float64)
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value}"
+    if isinstance(value, bytes):
+        return "binary data"
     return {bool: "true/false", int: "a whole number", float: "a number", str: f"the text {value!r}"[:60],
             list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
@@ -413,6 +565,11 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
     if y.shape[1] != x.shape[1]:
         raise v.err(dpath + ("y",), f"y has {y.shape[1]} sample column(s) but x has {x.shape[1]}",
                     "give one target column per input column")
+    activations = sum(sizes[1:]) * x.shape[1]
+    if activations > MAX_ELEMENTS:   # each step would hold tensors of this size: the app would crawl
+        raise v.err(dpath, f"{x.shape[1]:,} samples through {sum(sizes[1:]):,} units make {activations:,} "
+                           "activations per iteration: too large to be sensible",
+                    f"keep samples × units under {MAX_ELEMENTS:,}: fewer samples or smaller layers")
 
     loss_name = v.choice(raw.get("loss", "mse"), path + ("loss",), list(LOSSES), "loss")
     out = acts[-1].name
@@ -445,6 +602,9 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
 def _generated(value: Any, path: Path_, v: _V) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(value, str):
         value = {"kind": value}
+    if not isinstance(value, dict):
+        raise v.err(path, f"data.generator must be a generator name or a mapping with `kind:`, not {_kind(value)}",
+                    "write e.g. generator: xor, or generator: {kind: line, samples: 8}")
     import inspect
     m = v.mapping(value, path, {"kind": "generator name", **{k: "" for g in GENERATORS.values()
                                                                 for k in inspect.signature(g).parameters}})
@@ -467,13 +627,20 @@ def _generated(value: Any, path: Path_, v: _V) -> tuple[np.ndarray, np.ndarray]:
         raise v.err(path + ("samples",), "a generator needs at least 1 sample", "set samples to 1 or more")
     for key in ("features", "classes", "inputs", "outputs", "labels"):
         if key in options and options[key] < 1:
-            raise v.err(path + (key,), f"{key} must be at least 1")
+            raise v.err(path + (key,), f"{key} must be at least 1", f"set {key} to 1 or more")
         if options.get(key, 0) > MAX_INPUTS:
             raise v.err(path + (key,), f"{key} is too large to be sensible", f"at most {MAX_INPUTS}")
     size = options.get("samples", 32) * max(options.get(k, 1) for k in ("features", "inputs", "classes", "outputs", "labels"))
     if size > MAX_ELEMENTS:
         raise v.err(path, "the generated data is too large to be sensible", f"keep samples × features under {MAX_ELEMENTS:,}")
-    return generate(kind, **options)
+    with np.errstate(all="ignore"):
+        x, y = generate(kind, **options)
+    if x.shape[1] == 0:
+        raise v.err(path, f"the {kind} generator made no samples with these options", "ask for at least one sample")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise v.err(path, f"the {kind} generator's options give numbers too large for a float (inf or NaN)",
+                    "use smaller option values")
+    return x, y
 
 
 def _notes(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...]) -> dict[str, str]:
@@ -504,7 +671,12 @@ def _expectations(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...], ite
             raise v.err(ip, "an expectation needs a `step` (or a `check`)", "e.g. step: backward.dyhat")
         if step is not None:
             v.choice(step, ip + ("step",), list(step_ids), "step id")
-        iteration = v.integer(m.get("iteration", 0), ip + ("iteration",), 0, iterations - 1, "the iteration")
+        it = m.get("iteration", 0)
+        if isinstance(it, int) and not isinstance(it, bool) and it >= iterations:
+            raise v.err(ip + ("iteration",), f"{_dotted(ip + ('iteration',))} is {it}, but this part runs only "
+                        f"{iterations} iteration(s), numbered 0 to {iterations - 1}",
+                        f"use an iteration from 0 to {iterations - 1}, or raise `iterations`")
+        iteration = v.integer(it, ip + ("iteration",), 0, iterations - 1, "the iteration")
         tensor_name = m.get("tensor")
         if tensor_name is not None:
             v.string(tensor_name, ip + ("tensor",), "a tensor name")
@@ -513,7 +685,8 @@ def _expectations(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...], ite
             if isinstance(at, int):
                 at = [at]
             if not isinstance(at, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in at):
-                raise v.err(ip + ("at",), "at must be a list of indices like [0, 1]")
+                raise v.err(ip + ("at",), f"{_dotted(ip + ('at',))} must be whole-number indices, not {_kind(m['at'])}",
+                            "write the row and column from 0, like [0, 1]")
             at = tuple(at)
         if check is None and not any(k in m for k in ("value", "below", "above")):
             raise v.err(ip, "an expectation needs `value`, `below` or `above`", "state the number the source gives")
@@ -523,7 +696,8 @@ def _expectations(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...], ite
         elif val is not None:
             val = v.number(val, ip + ("value",), "the expected value")
         if check == "per_sample_mean" and m.get("step") is None and "value" in m:
-            raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value")
+            raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value",
+                        "delete `value`, or name a `step` to compare with")
         tol = v.number(m.get("tol", 1e-9), ip + ("tol",), "the tolerance", low=0.0)
         below = v.number(m["below"], ip + ("below",), "the bound") if "below" in m else None
         above = v.number(m["above"], ip + ("above",), "the bound") if "above" in m else None
@@ -581,8 +755,14 @@ def resolve(name_or_path: str) -> Path:
         if bundled_name(path) == name_or_path or path.stem == name_or_path:
             return path
     p = Path(name_or_path)
-    if p.is_file():
-        return p
+    try:
+        if p.is_file():
+            return p
+        if p.is_dir():
+            raise ScenarioError(f"`{name_or_path}` is a folder, not a scenario file", name_or_path, 1, 1,
+                                "give the path of a .yaml file, e.g. " + str(p / "my-scenario.yaml"))
+    except (OSError, ValueError):   # a name the OS cannot even look up (too long, NUL byte)
+        pass
     names = [bundled_name(b) for b in bundled()]
     close = difflib.get_close_matches(name_or_path, names, n=1)
     hint = f"did you mean `{close[0]}`?" if close else "run `chainstep list` for the bundled scenarios"
@@ -592,9 +772,19 @@ def resolve(name_or_path: str) -> Path:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     path = resolve(str(name_or_path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read the file: {exc.__class__.__name__}: {exc}", str(path), 1, 1,
-                            "check the path and that the file is UTF-8 text") from None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"the file is {path.stat().st_size:,} bytes: too large to be a scenario", str(path),
+                                1, 1, f"keep it under {MAX_FILE_BYTES:,} bytes; generate big data with data.generator")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", str(path), 1, 1,
+                            "check the path and its permissions") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = len(data[data.rfind(b"\n", 0, exc.start) + 1: exc.start].decode("utf-8", "replace")) + 1
+        raise ScenarioError(f"byte 0x{data[exc.start]:02x} here is not UTF-8 text", str(path), line, col,
+                            "save the file as UTF-8 (most editors offer it under Save As / Encoding)") from None
     name = bundled_name(path) if path.parent == BUNDLED_DIR else path.stem
     return load_text(text, str(path), name)
