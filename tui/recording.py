@@ -145,7 +145,7 @@ class Recorder:
         self._capture: list[str] | None = None
         self._wrapped_driver: Any = None
         self._running = False
-        self.started_at = time.monotonic()
+        self._previous: dict[str, Any] = {}
 
     # -- hooks ---------------------------------------------------------------------------------
     def start(self) -> "Recorder":
@@ -153,8 +153,10 @@ class Recorder:
         if self._running:
             return self
         self._running = True
-        original_display = App._display.__get__(app)
-        original_on_event = type(app).on_event.__get__(app)
+        # Wrap whatever is in place now (another hook, e.g. a presenter replay, may be there first).
+        self._previous = {name: app.__dict__.get(name) for name in ("_display", "on_event")}
+        original_display = app._display
+        original_on_event = app.on_event
 
         def _display(screen: Any, renderable: Any) -> None:
             self._wrap_driver()
@@ -196,8 +198,11 @@ class Recorder:
         if self.show_badge:
             set_status(self.app, STATUS_KEY_REC, None)
         self._running = False
-        for name in ("_display", "on_event"):
-            self.app.__dict__.pop(name, None)
+        for name, previous in self._previous.items():
+            if previous is None:
+                self.app.__dict__.pop(name, None)
+            else:
+                self.app.__dict__[name] = previous
         driver = self._wrapped_driver
         if driver is not None:
             driver.__dict__.pop("write", None)
@@ -342,6 +347,11 @@ class RecordingControls(App):
             self.notify(f"Cannot save {path}: {exc.strerror or exc}", title="Screenshot", severity="error")
             return
         self.notify(f"Saved {saved}", title="Screenshot")
+
+    def on_mount(self) -> None:
+        # A recording started before the app ran (--record) could not show its badge yet.
+        if self.recorder is not None and self.recorder.running and self.recorder.show_badge:
+            set_status(self, STATUS_KEY_REC, REC_BADGE)
 
     def on_unmount(self) -> None:
         # Textual calls this handler even when the app class defines its own on_unmount.

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from textual import events
 from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 
 from .cast import CastWriter, KeyEvent, KeyLog, KeyLogWriter, keylog_path_for
@@ -105,19 +108,95 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
             keys.close()
 
 
+QUIT_KEYS = frozenset({"ctrl+q", "ctrl+c"})
+STATUS_KEY_REPLAY = "replay"
+
+
+def replayable(log: KeyLog) -> list[KeyEvent]:
+    """The logged keys minus a final quit: a replay should leave the presenter in the app."""
+    events = list(log.events)
+    while events and events[-1].key in QUIT_KEYS | {"q"}:
+        events.pop()
+    return events
+
+
+async def _sleep_while_running(app: App, seconds: float) -> None:
+    # Short slices: when the user quits mid-pause, Textual waits for this task before exiting.
+    end = asyncio.get_running_loop().time() + seconds
+    while app.is_running:
+        left = end - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, 0.05))
+
+
 async def replay_keys(app: App, pilot: Pilot[Any], log: KeyLog, *, speed: float = 1.0,
-                      on_key: Callable[[int, KeyEvent], None] | None = None) -> int:
+                      show_progress: bool = False) -> int:
     """Press the logged keys at their recorded pace (divided by `speed`); returns how many."""
+    events = replayable(log)
     previous = 0.0
-    n = 0
-    for n, event in enumerate(log.events, start=1):
-        delay = (event.time - previous) / speed if speed > 0 else 0.0
+    done = 0
+    for n, event in enumerate(events, start=1):
+        await _sleep_while_running(app, max(event.time - previous, 0.0) / speed)
         previous = event.time
-        if delay > 0:
-            await asyncio.sleep(delay)
         if not app.is_running:
-            return n - 1
-        if on_key is not None:
-            on_key(n, event)
+            break
+        if show_progress:
+            set_status(app, STATUS_KEY_REPLAY, f"▶ replay {n}/{len(events)}")
         await pilot.press(event.key)
-    return n
+        done = n
+    if show_progress and app.is_running:
+        set_status(app, STATUS_KEY_REPLAY, None)
+    return done
+
+
+def key_event(key: str) -> events.Key:
+    """The event Textual's own Pilot would send for `key` (with its character, so inputs get it)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+class PresenterReplay:
+    """Each key the presenter presses plays the next logged key instead; quit keys still quit.
+
+    When the log runs out, keys work normally again.
+    """
+
+    def __init__(self, app: App, log: KeyLog):
+        self.app = app
+        self.events = replayable(log)
+        self.position = 0
+        self._injected: set[int] = set()
+
+    def install(self) -> "PresenterReplay":
+        app = self.app
+        original_on_event = app.on_event
+
+        async def on_event(event: events.Event) -> None:
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                if id(event) in self._injected:
+                    self._injected.discard(id(event))
+                elif event.key not in QUIT_KEYS and self.position < len(self.events):
+                    self._advance()
+                    return  # the presenter's own key is swallowed
+            await original_on_event(event)
+
+        app.on_event = on_event  # type: ignore[method-assign]
+        return self
+
+    @property
+    def remaining(self) -> int:
+        return len(self.events) - self.position
+
+    def _advance(self) -> None:
+        event = key_event(self.events[self.position].key)
+        self.position += 1
+        self._injected.add(id(event))
+        left = self.remaining
+        set_status(self.app, STATUS_KEY_REPLAY, f"▶ {self.position}/{len(self.events)}" if left else None)
+        self.app.post_message(event)
