@@ -1,0 +1,351 @@
+"""The stepping debugger: holds the cursor, asks the trace for the step, hands it to the panes."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import OrderedDict
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from ..core.cursor import Cursor, GotoError, Shape
+from ..core.scenario import Scenario, ScenarioError, load_scenario
+from ..core.trace import Step, Trace
+from .palette import ChainstepCommands
+from .recording import RecordingControls
+from .screens.error import ErrorScreen
+from .screens.goto import GotoDialog
+from .screens.help import HelpScreen
+from .screens.picker import ScenarioPicker
+from .widgets.loss_chart import LossChart
+from .widgets.network_view import NetworkView
+from .widgets.sign_grid import ParamSigns, SignGridView
+from .widgets.status_bar import StatusBar
+from .widgets.step_view import StepView
+from .widgets.tensor_view import TensorView
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+KEY_BUDGET = 0.004        # seconds of trace computation allowed on the key path; more goes to a worker
+STEP_CACHE = 512
+
+
+class ChainstepApp(RecordingControls, App[int]):
+    """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
+
+    CSS_PATH = "chainstep.tcss"
+    TITLE = "chainstep"
+    COMMANDS = App.COMMANDS | {ChainstepCommands}
+    BINDINGS = [
+        Binding("space,right", "next_step", "Next", tooltip="Next step (crosses into the next iteration)"),
+        Binding("left", "prev_step", "Back", tooltip="Previous step: shows exactly what it showed before"),
+        Binding("down", "next_phase", "Phase↓", tooltip="Start of the next phase: forward, loss, backward, update"),
+        Binding("up", "prev_phase", "Phase↑", tooltip="Start of this phase, or of the previous one"),
+        Binding("n,pagedown", "next_iteration", "Iter+", tooltip="Same step, next iteration"),
+        Binding("p,pageup", "prev_iteration", "Iter−", tooltip="Same step, previous iteration"),
+        Binding("home", "first_step", "First", tooltip="First step of this iteration"),
+        Binding("end", "last_step", "Last", tooltip="Last step of this iteration"),
+        Binding("e", "run_to_end", "Run", tooltip="Run to the end of this iteration (again: the next one)"),
+        Binding("g", "goto", "Go to", tooltip="Go to a step: 13, backward.1.dW, 500:13 or i500"),
+        Binding("right_square_bracket", "next_part", "Part+", tooltip="Next part of the scenario"),
+        Binding("left_square_bracket", "prev_part", "Part−", tooltip="Previous part of the scenario"),
+        Binding("r", "restart", "Restart", tooltip="First step of the first iteration"),
+        Binding("o", "open_picker", "Open", tooltip="Open another bundled scenario"),
+        Binding("question_mark", "help", "Help", tooltip="This list of keys"),
+        Binding("q", "quit", "Quit", tooltip="Leave chainstep"),
+        Binding("escape", "cancel_jump", "Cancel jump", show=False,
+                tooltip="Stop computing a far jump"),
+    ]
+
+    def __init__(self, scenario: Scenario, *, part: int = 0, iteration: int = 0, step: int = 0,
+                 args: argparse.Namespace | None = None) -> None:
+        super().__init__()
+        self.args = args
+        self.scenario = scenario
+        self.cursor = self._cursor_for(scenario, part, iteration, step)
+        self._steps: OrderedDict[tuple[int, int, int], Step] = OrderedDict()
+        self._shown_part: int | None = None
+        self._shown_iteration: int | None = None
+        self._target: Cursor | None = None   # a far jump being computed in the background
+
+    # ---- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield NetworkView(id="network")
+                yield StepView(id="step")
+                yield TensorView(id="tensors")
+            with Vertical(id="right"):
+                yield SignGridView(id="signs")
+                yield LossChart(id="loss")
+        yield Static("", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.status = self.query_one(StatusBar)
+        self.network = self.query_one(NetworkView)
+        self.step_view = self.query_one(StepView)
+        self.tensors = self.query_one(TensorView)
+        self.signs = self.query_one(SignGridView)
+        self.loss = self.query_one(LossChart)
+        self.network.border_title = "Network"
+        self.step_view.border_title = "Step"
+        self.tensors.border_title = "Tensors"
+        self.signs.border_title = "Gradient signs: what the update does"
+        self.loss.border_title = "Loss"
+        self._check_size()
+        self.show_position()
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        w, h = self.size
+        small = w < MIN_WIDTH or h < MIN_HEIGHT
+        self.screen.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"[b]This terminal is {w}×{h}.[/]\n\nchainstep needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n"
+                "Make the window larger or the font smaller.\n\n[dim]q quits[/]")
+
+    # ---- the model ----------------------------------------------------------------------
+    @staticmethod
+    def _cursor_for(scenario: Scenario, part: int = 0, iteration: int = 0, step: int = 0) -> Cursor:
+        return Cursor.over([Shape.of(p.trace) for p in scenario.parts], part, iteration, step)
+
+    def trace(self, part: int | None = None) -> Trace:
+        return self.scenario.parts[self.cursor.part if part is None else part].trace
+
+    def step_at(self, part: int, iteration: int, k: int) -> Step:
+        """The Step at a position; cached so stepping back shows the very same object."""
+        key = (part, iteration, k)
+        step = self._steps.get(key)
+        if step is None:
+            step = self.trace(part).step(iteration, k)
+            self._steps[key] = step
+            if len(self._steps) > STEP_CACHE:
+                self._steps.popitem(last=False)
+        else:
+            self._steps.move_to_end(key)
+        return step
+
+    @property
+    def current_step(self) -> Step:
+        c = self.cursor
+        return self.step_at(c.part, c.iteration, c.step)
+
+    # ---- showing ------------------------------------------------------------------------
+    def show_position(self) -> None:
+        """Push the current step to every pane; each pane skips work when nothing changed for it."""
+        c = self.cursor
+        part = self.scenario.parts[c.part]
+        trace = part.trace
+        step = self.current_step
+        key = (c.part, c.iteration, c.step)
+        if self._shown_part != c.part:
+            self.network.set_model(part.model.sizes, tuple(a.name for a in part.model.activations))
+        self.status.show(self.scenario.name, c.part + 1, len(self.scenario.parts), c.iteration + 1,
+                         trace.iterations, c.step + 1, trace.n_steps, step.phase, step.id)
+        self.network.show(step)
+        self.step_view.show(step, key)
+        self.tensors.show(step, key)
+        self._show_signs(c, trace)
+        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
+            self.loss.show(trace.cost_history(), c.iteration)
+        self._shown_part, self._shown_iteration = c.part, c.iteration
+
+    def _show_signs(self, c: Cursor, trace: Trace) -> None:
+        specs = trace.specs
+        reached = tuple(s.param for s in specs[: c.step + 1] if s.param and s.phase == "backward")
+        applied = tuple(s.param for s in specs[: c.step + 1] if s.param and s.phase == "update")
+        key = (c.part, c.iteration, reached, applied)
+        if key == self.signs._key:
+            return
+        grads = trace.known_gradients(c.iteration, c.step) if reached else {}
+        where = {s.param: s.id for s in specs if s.param and s.phase == "backward"}
+        params = [ParamSigns(name, grads.get(name), trace.is_frozen(name), name in applied, where.get(name, ""))
+                  for name in trace.model.param_names]
+        self.signs.show(params, key)
+
+    # ---- moving -------------------------------------------------------------------------
+    def _iteration_seconds(self, part: int) -> float:
+        """A rough cost of one iteration: Python overhead plus the multiply-adds."""
+        p = self.scenario.parts[part]
+        sizes = p.model.sizes
+        macs = sum(a * b for a, b in zip(sizes, sizes[1:])) * max(1, p.x.shape[1])
+        return 60e-6 + macs * 6 / 4e9
+
+    def go(self, target: Cursor) -> None:
+        """Move to `target`: at once when it is cheap, through a worker when it needs many iterations."""
+        self.cancel_jump()
+        distance = self.trace(target.part).distance(target.iteration)
+        if distance > 1 and distance * self._iteration_seconds(target.part) > KEY_BUDGET:
+            self._target = target
+            self.status.set_extra("jump", f"computing iteration 0/{target.iteration + 1} (Esc stops)")
+            self._compute(target)
+            return
+        self.cursor = target
+        self.show_position()
+
+    def cancel_jump(self) -> bool:
+        if self._target is None:
+            return False
+        self._target = None
+        self.workers.cancel_group(self, "jump")
+        self.status.set_extra("jump", None)
+        return True
+
+    @work(thread=True, exclusive=True, group="jump", exit_on_error=False)
+    def _compute(self, target: Cursor) -> None:
+        """Compute the iterations up to `target` in chunks, reporting progress, then arrive."""
+        worker = get_current_worker()
+        trace = self.trace(target.part)
+        chunk = max(1, int(KEY_BUDGET / self._iteration_seconds(target.part)))
+        last_report = 0.0
+        while not worker.is_cancelled:
+            d = trace.distance(target.iteration)
+            if d == 0:
+                break
+            upto = min(target.iteration, target.iteration - d + chunk)
+            trace.record(upto)   # each chunk holds the trace's lock only briefly
+            now = time.monotonic()
+            if now - last_report > 0.05:
+                last_report = now
+                self.call_from_thread(self._progress, target, upto)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._arrive, target)
+
+    def _progress(self, target: Cursor, upto: int) -> None:
+        if self._target is target:
+            self.status.set_extra("jump", f"computing iteration {upto + 1}/{target.iteration + 1} (Esc stops)")
+
+    def _arrive(self, target: Cursor) -> None:
+        if self._target is not target:
+            return
+        self._target = None
+        self.status.set_extra("jump", None)
+        self.cursor = target
+        self.show_position()
+
+    # ---- actions ------------------------------------------------------------------------
+    def action_next_step(self) -> None:
+        self.go(self.cursor.next_step())
+
+    def action_prev_step(self) -> None:
+        self.go(self.cursor.prev_step())
+
+    def action_next_phase(self) -> None:
+        self.go(self.cursor.next_phase())
+
+    def action_prev_phase(self) -> None:
+        self.go(self.cursor.prev_phase())
+
+    def action_next_iteration(self) -> None:
+        self.go(self.cursor.next_iteration())
+
+    def action_prev_iteration(self) -> None:
+        self.go(self.cursor.prev_iteration())
+
+    def action_first_step(self) -> None:
+        self.go(self.cursor.first_step())
+
+    def action_last_step(self) -> None:
+        self.go(self.cursor.last_step())
+
+    def action_run_to_end(self) -> None:
+        self.go(self.cursor.run_to_end())
+
+    def action_restart(self) -> None:
+        self.go(self.cursor.restart())
+
+    def action_next_part(self) -> None:
+        self._to_part(self.cursor.next_part(), "This is the last part")
+
+    def action_prev_part(self) -> None:
+        self._to_part(self.cursor.prev_part(), "This is the first part")
+
+    def _to_part(self, target: Cursor, at_end: str) -> None:
+        if target.part == self.cursor.part:
+            n = len(self.scenario.parts)
+            self.notify(at_end if n > 1 else "This scenario has a single part", timeout=2)
+            return
+        self.go(target)
+        self.notify(self.scenario.parts[target.part].title, title=f"Part {target.part + 1}", timeout=3)
+
+    def action_jump(self, step_id: str) -> None:
+        """Go to a step of the current iteration by id (factor and layer clicks)."""
+        if step_id in self.trace().step_ids:
+            self.go(self.cursor.at(step=self.trace().index_of(step_id)))
+
+    def action_cancel_jump(self) -> None:
+        self.cancel_jump()
+
+    def action_goto(self) -> None:
+        def check(text: str) -> str | None:
+            try:
+                self.cursor.goto(text)
+            except GotoError as exc:
+                return str(exc)
+            return None
+
+        def done(text: str | None) -> None:
+            if text:
+                self.go(self.cursor.goto(text))
+
+        t = self.trace()
+        self.push_screen(GotoDialog(check, t.n_steps, t.iterations), done)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open_picker(self) -> None:
+        self.push_screen(ScenarioPicker(self.scenario.name),
+                         lambda name: self.open_scenario(name) if name else None)
+
+    def open_scenario(self, name: str) -> None:
+        """Open a bundled scenario or a file; if it fails to load, say where and keep this one."""
+        try:
+            scenario = load_scenario(name)
+        except ScenarioError as exc:
+            self.push_screen(ErrorScreen(str(exc)))
+            return
+        self.load(scenario)
+
+    def load(self, scenario: Scenario) -> None:
+        self.cancel_jump()
+        self.scenario = scenario
+        self.cursor = self._cursor_for(scenario)
+        self._steps.clear()
+        self._shown_part = self._shown_iteration = None
+        self.show_position()
+        self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)
+
+    def on_network_view_layer_clicked(self, event: NetworkView.LayerClicked) -> None:
+        """A layer: its forward step, or in the backward pass the gradient step that belongs to it."""
+        backward = self.cursor.phase in ("backward", "update")
+        if event.kind == "loss":
+            sid = "backward.dyhat" if backward else "loss.L"
+        else:
+            l = max(1, event.layer or 0)
+            if backward:
+                sid = f"backward.{l}.dW" if event.kind == "edge" else f"backward.{l}.delta"
+            else:
+                sid = f"forward.{l}.u" if event.kind == "edge" or event.layer == 0 else f"forward.{l}.a"
+        self.action_jump(sid)
+
+
+def run_app(scenario: str, args: argparse.Namespace | None = None) -> int:
+    """Load `scenario` (bundled name or path) and run the debugger; 2 if the file is wrong."""
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        print(f"chainstep: {exc}", file=sys.stderr)
+        return 2
+    from .recording_cli import run_recorded   # --record, --idle-cap; ctrl+r/ctrl+s live in RecordingControls
+    result = run_recorded(ChainstepApp(sc, args=args), args)
+    return int(result or 0)

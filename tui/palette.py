@@ -1,0 +1,56 @@
+"""Command-palette provider: open a bundled scenario, or run one of the main actions."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .screens.picker import catalogue
+
+# (palette text, app action, help line)
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Next step", "next_step", "Show the next step (space, →)"),
+    ("Previous step", "prev_step", "Show the step before (←)"),
+    ("Next phase", "next_phase", "Jump to the start of the next phase (↓)"),
+    ("Previous phase", "prev_phase", "Jump to the start of this or the previous phase (↑)"),
+    ("Next iteration", "next_iteration", "Same step, one iteration later"),
+    ("Previous iteration", "prev_iteration", "Same step, one iteration earlier"),
+    ("Run to end of iteration", "run_to_end", "Jump to the last step of this iteration"),
+    ("Go to step…", "goto", "Type a step number, a step id or ITERATION:STEP"),
+    ("Restart", "restart", "Back to the first step of the first iteration"),
+    ("Next part", "next_part", "The scenario's next part"),
+    ("Previous part", "prev_part", "The scenario's previous part"),
+    ("Open scenario…", "open_picker", "Choose a bundled scenario"),
+    ("Help: keys", "help", "Every key and what it does"),
+)
+
+
+class ChainstepCommands(Provider):
+    """Bundled scenarios to open and the debugger's main actions."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        out: list[tuple[str, Callable[[], object], str]] = []
+        for e in catalogue():
+            out.append((f"Open scenario: {e.title} ({e.name})", partial(app.open_scenario, e.name),
+                        e.description[:100]))
+        for text, action, help_ in ACTIONS:
+            method = getattr(app, f"action_{action}", None)
+            if method is not None:
+                out.append((text, method, help_))
+        return out
+
+    async def startup(self) -> None:
+        self._cached = self._commands()
+
+    async def discover(self) -> Hits:
+        for text, command, help_ in self._cached:
+            yield DiscoveryHit(text, command, help=help_)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_ in self._cached:
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_)

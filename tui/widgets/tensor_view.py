@@ -1,0 +1,141 @@
+"""The tensor pane: the step's inputs and result as matrices, drawn only where the viewport is.
+
+A line-API widget: nothing is built per cell up front, so a 784×64 input costs the same to show as
+a 2×4 one. Row indices stay put when scrolling sideways.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...core.formatting import num
+from ...core.summary import stats
+from ...core.trace import Step, Tensor
+
+CELL = 11          # characters per value, separator included
+BIG = 64           # tensors with more elements than this also get a summary line
+
+
+def cell_text(v: float) -> str:
+    """A value in CELL-1 characters, right-aligned."""
+    if not math.isfinite(v):
+        s = num(v)
+    elif v == 0:
+        s = "0"
+    else:
+        s = f"{v:.4g}"
+        if len(s) > CELL - 1:
+            s = f"{v:.2e}"
+    return s.rjust(CELL - 1)[: CELL - 1] + " "
+
+
+@dataclass(frozen=True)
+class Block:
+    tensor: Tensor
+    role: str
+    start: int        # first line of the block
+    summary: str | None
+    rows: int
+    cols: int
+
+    @property
+    def height(self) -> int:
+        return 1 + (1 if self.summary else 0) + self.rows + 1   # header, summary, rows, blank
+
+
+def _summary(t: Tensor) -> str | None:
+    if t.value.size <= BIG:
+        return None
+    s = stats(t.value)
+    text = f"min {num(s.min)}  max {num(s.max)}  mean {num(s.mean)}  norm {num(s.norm)}"
+    if s.nonfinite:
+        text += f"  ({s.nonfinite} inf/NaN)"
+    return text
+
+
+class TensorView(ScrollView, can_focus=False):
+    """Inputs, then the result, each with its shape; values coloured by sign."""
+
+    COMPONENT_CLASSES = {"tensor-view--header", "tensor-view--result", "tensor-view--summary",
+                         "tensor-view--index", "tensor-view--pos", "tensor-view--neg",
+                         "tensor-view--zero", "tensor-view--nonfinite"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.blocks: list[Block] = []
+        self._starts: list[int] = []
+        self._key: object = None
+        self._index_w = 4
+
+    def show(self, step: Step, key: object = None) -> None:
+        key = key if key is not None else (step.id, step.iteration, id(step))
+        if key == self._key:
+            return
+        self._key = key
+        blocks, line = [], 0
+        tensors = [(t, "input") for t in step.inputs] + [(step.result, "result")]
+        for t, role in tensors:
+            v = t.value
+            if v.ndim != 2:   # a scalar or vector is shown as a column, anything deeper flattened
+                v = v.reshape(-1, 1) if v.ndim < 2 else v.reshape(v.shape[0], -1)
+            t = Tensor(t.name, t.label, v)
+            b = Block(t, role, line, _summary(t), v.shape[0], v.shape[1])
+            blocks.append(b)
+            line += b.height
+        self.blocks = blocks
+        self._starts = [b.start for b in blocks]
+        max_rows = max((b.rows for b in blocks), default=1)
+        self._index_w = len(str(max_rows - 1)) + 2
+        width = self._index_w + max((b.cols for b in blocks), default=1) * CELL
+        self.virtual_size = Size(width, line)
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"tensor-view--{name}")
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        sx, sy = self.scroll_offset
+        line = sy + y
+        if not self.blocks or line >= self.virtual_size.height:
+            return Strip.blank(width, self.rich_style)
+        b = self.blocks[bisect.bisect_right(self._starts, line) - 1]
+        off = line - b.start
+        if off == 0:
+            shape = f"{b.rows}×{b.cols}"
+            segs = [Segment(f"{b.tensor.label}", self._style("result" if b.role == "result" else "header")),
+                    Segment(f"  {shape}  {b.role} ({b.tensor.name})", self._style("summary"))]
+            return Strip(segs).crop_extend(0, width, self.rich_style)
+        if b.summary and off == 1:
+            return Strip([Segment("  " + b.summary, self._style("summary"))]).crop_extend(0, width, self.rich_style)
+        r = off - (2 if b.summary else 1)
+        if r >= b.rows:
+            return Strip.blank(width, self.rich_style)
+        iw = self._index_w
+        prefix = Strip([Segment(f"{r}".rjust(iw - 2) + " │", self._style("index"))])
+        view_w = max(0, width - iw)
+        c0 = int(sx) // CELL
+        c1 = min(b.cols, (int(sx) + view_w) // CELL + 1)
+        row = b.tensor.value[r]
+        segs = []
+        pos, neg, zero, bad = self._style("pos"), self._style("neg"), self._style("zero"), self._style("nonfinite")
+        for c in range(c0, c1):
+            v = float(row[c])
+            style = bad if not math.isfinite(v) else (pos if v > 0 else neg if v < 0 else zero)
+            segs.append(Segment(cell_text(v), style))
+        cells = Strip(segs).crop(int(sx) - c0 * CELL, int(sx) - c0 * CELL + view_w) if segs else Strip([])
+        return Strip.join([prefix, cells.extend_cell_length(view_w, self.rich_style)])
+
+    @property
+    def plain(self) -> str:
+        """Every visible line as text (for tests)."""
+        return "\n".join(self.render_line(y).text for y in range(self.scrollable_content_region.height))
