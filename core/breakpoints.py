@@ -1,0 +1,509 @@
+"""Breakpoints: where a `continue` stops, and the search that finds the next (or previous) stop.
+
+A breakpoint is either a place (a step id, an iteration) or a condition on the numbers of an
+iteration. Every condition is anchored at the step that shows the offending number, so the
+debugger stops where the student can see it:
+
+- `nonfinite`  a non-finite value appears in a step's tensors (the step before had none);
+  anchored at that step.
+- `loss_rises` the cost of iteration i is larger than that of iteration i−1 (by more than
+  `threshold`, default 0), or turns non-finite; anchored at the loss step.
+- `vanishing`  ‖∂C/∂W_l‖ (Frobenius) below `threshold`; anchored at backward.l.dW.
+- `exploding`  ‖∂C/∂W_l‖ above `threshold` (or non-finite); anchored at backward.l.dW.
+- `sign_flip`  the gradient of one parameter element changes sign from iteration i−1 to i;
+  anchored at that parameter's gradient step.
+- `dead_relu`  a ReLU unit outputs 0 for every sample of the batch; anchored at forward.l.a.
+
+Conditions hold (or not) at a position, like a conditional breakpoint on a line: a vanishing
+gradient that stays vanishing stops every iteration. Only `nonfinite` fires where the value first
+appears, because once a run has diverged every later step is non-finite.
+
+The search evaluates iteration by iteration through the trace's records (lazily, nothing before
+the start is recomputed when going forwards), can be interrupted through `should_stop`, reports
+progress, and is bounded by `max_iterations`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from .network import IterationRecord
+from .trace import Trace
+
+KINDS = ("step", "iteration", "nonfinite", "loss_rises", "vanishing", "exploding", "sign_flip", "dead_relu")
+CONDITIONS = KINDS[2:]
+DEFAULT_VANISHING = 1e-4
+DEFAULT_EXPLODING = 1e3
+
+# The YAML form of a breakpoint, one key a line, for errors and documentation.
+BREAKPOINT_KEYS = {
+    "step": "stop at this step id (every iteration, or only the one given by `iteration`)",
+    "iteration": "stop at this iteration (0-based, like expect:)",
+    "when": "a condition: " + ", ".join(CONDITIONS),
+    "layer": "the layer a vanishing, exploding or dead_relu condition watches (default: every layer)",
+    "below": "threshold of `vanishing`: stop when the weight gradient's norm is below it",
+    "above": "threshold of `exploding`: stop when the weight gradient's norm is above it; "
+             "for `loss_rises`, the rise that counts",
+    "param": "the parameter of `sign_flip` (W1, b2, ...)",
+    "at": "the element of `sign_flip`, e.g. [0, 1] (default [0, 0])",
+    "enabled": "false to declare it switched off",
+}
+
+
+class BreakpointError(ValueError):
+    """A breakpoint that cannot work on this model; `key` names the offending field."""
+
+    def __init__(self, message: str, key: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.key, self.hint = message, key, hint
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    kind: str
+    step_id: str | None = None
+    iteration: int | None = None      # 0-based
+    layer: int | None = None
+    param: str | None = None
+    index: tuple[int, ...] | None = None
+    threshold: float | None = None
+    enabled: bool = True
+    origin: str = ""                  # file:line:col when declared in a scenario
+
+    def describe(self) -> str:
+        """One line saying what it stops on (iterations 1-based, as the app shows them)."""
+        where = f"layer {self.layer}" if self.layer is not None else "any layer"
+        if self.kind == "step":
+            it = f" in iteration {self.iteration + 1}" if self.iteration is not None else ""
+            return f"step {self.step_id}{it}"
+        if self.kind == "iteration":
+            return f"iteration {(self.iteration or 0) + 1}" + (f" at {self.step_id}" if self.step_id else "")
+        if self.kind == "nonfinite":
+            return "a non-finite value (inf or NaN) appears"
+        if self.kind == "loss_rises":
+            by = f" by more than {self.threshold:g}" if self.threshold else ""
+            return f"the loss rises{by}"
+        if self.kind == "vanishing":
+            return f"‖∂/∂W‖ < {self._t():g} ({where})"
+        if self.kind == "exploding":
+            return f"‖∂/∂W‖ > {self._t():g} ({where})"
+        if self.kind == "sign_flip":
+            idx = ",".join(str(i) for i in (self.index or (0, 0)))
+            return f"the gradient of {self.param}[{idx}] flips sign"
+        if self.kind == "dead_relu":
+            return f"a dead ReLU unit ({where})"
+        return self.kind
+
+    def _t(self) -> float:
+        if self.threshold is not None:
+            return self.threshold
+        return DEFAULT_VANISHING if self.kind == "vanishing" else DEFAULT_EXPLODING
+
+    def toggled(self) -> "Breakpoint":
+        return replace(self, enabled=not self.enabled)
+
+
+@dataclass(frozen=True)
+class Hit:
+    iteration: int
+    step: int
+    breakpoint: Breakpoint
+    reason: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hit: Hit | None
+    cancelled: bool = False
+    scanned: int = 0                  # iterations examined
+    last_iteration: int | None = None  # the last iteration examined
+
+
+# ---- checking a breakpoint against a model ----------------------------------------------------
+
+def validate(bp: Breakpoint, trace: Trace) -> Breakpoint:
+    """The breakpoint if it can work on this trace; BreakpointError naming the bad field otherwise."""
+    model = trace.model
+    depth = model.depth
+    if bp.kind not in KINDS:
+        raise BreakpointError(f"unknown breakpoint kind `{bp.kind}`", "when", "choose one of " + ", ".join(CONDITIONS))
+    if bp.step_id is not None and bp.step_id not in trace.step_ids:
+        import difflib
+        close = difflib.get_close_matches(bp.step_id, trace.step_ids, n=1)
+        raise BreakpointError(f"no step is called `{bp.step_id}`", "step",
+                              f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
+    if bp.kind == "step" and bp.step_id is None:
+        raise BreakpointError("a step breakpoint needs a step id", "step", "e.g. step: backward.1.dW")
+    if bp.iteration is not None and not 0 <= bp.iteration < trace.iterations:
+        raise BreakpointError(f"iteration {bp.iteration} is outside 0 to {trace.iterations - 1}", "iteration",
+                              f"use an iteration from 0 to {trace.iterations - 1} (0-based)")
+    if bp.kind == "iteration" and bp.iteration is None:
+        raise BreakpointError("an iteration breakpoint needs an iteration", "iteration", "e.g. iteration: 100")
+    if bp.layer is not None and not 1 <= bp.layer <= depth:
+        raise BreakpointError(f"layer {bp.layer} does not exist: the network has layers 1 to {depth}", "layer",
+                              f"use a layer from 1 to {depth}")
+    if bp.kind in ("vanishing", "exploding") and bp.threshold is not None and not bp.threshold > 0:
+        raise BreakpointError(f"the threshold must be greater than 0, not {bp.threshold:g}",
+                              "below" if bp.kind == "vanishing" else "above", "use e.g. 1e-4 or 1e3")
+    if bp.kind == "loss_rises" and bp.threshold is not None and bp.threshold < 0:
+        raise BreakpointError("the rise must be 0 or more", "above", "use 0 to stop on any rise")
+    if bp.kind == "sign_flip":
+        if bp.param is None or bp.param not in model.param_names:
+            raise BreakpointError(f"sign_flip needs a parameter of this network, not `{bp.param}`", "param",
+                                  "choose one of " + ", ".join(model.param_names))
+        shape = trace.params_at(0)[bp.param].shape
+        idx = _index(bp.index or (0, 0), shape)
+        if idx is None:
+            raise BreakpointError(f"{bp.param} is {shape[0]}×{shape[1]}: there is no element "
+                                  f"{list(bp.index or ())}", "at",
+                                  f"rows go from 0 to {shape[0] - 1}, columns from 0 to {shape[1] - 1}")
+        bp = replace(bp, index=idx)
+    if bp.kind == "dead_relu":
+        relus = [l for l in range(1, depth + 1) if model.activations[l - 1].name == "relu"]
+        if not relus:
+            raise BreakpointError("this network has no ReLU layer, so no unit can be a dead ReLU",
+                                  "when", "use it on a network with relu layers")
+        if bp.layer is not None and bp.layer not in relus:
+            raise BreakpointError(f"layer {bp.layer} is {model.activations[bp.layer - 1].name}, not relu", "layer",
+                                  "ReLU layers here: " + ", ".join(map(str, relus)))
+    return bp
+
+
+def _index(idx: Sequence[int], shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """A 2-D index from one or two numbers (one number indexes a vector along its long side)."""
+    idx = tuple(int(i) for i in idx)
+    if len(idx) == 1:
+        idx = (idx[0], 0) if shape[1] == 1 else (0, idx[0])
+    if len(idx) != 2 or not all(0 <= i < s for i, s in zip(idx, shape)):
+        return None
+    return idx
+
+
+def from_mapping(m: dict[str, Any]) -> Breakpoint:
+    """A breakpoint from its YAML mapping (already type-checked per key by the scenario loader)."""
+    unknown = [k for k in m if k not in BREAKPOINT_KEYS]
+    if unknown:
+        import difflib
+        close = difflib.get_close_matches(unknown[0], list(BREAKPOINT_KEYS), n=1)
+        raise BreakpointError(f"unknown key `{unknown[0]}` in a breakpoint", unknown[0],
+                              f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(BREAKPOINT_KEYS))
+    _types(m)
+    when = m.get("when")
+    if when is None:
+        if "step" in m:
+            kind = "step"
+        elif "iteration" in m:
+            kind = "iteration"
+        else:
+            raise BreakpointError("a breakpoint needs `step`, `iteration` or `when`", None,
+                                  "e.g. - step: backward.1.dW, or - {when: vanishing, layer: 1, below: 1e-4}")
+    else:
+        if not isinstance(when, str) or when not in CONDITIONS:
+            import difflib
+            close = difflib.get_close_matches(str(when), list(CONDITIONS), n=1)
+            raise BreakpointError(f"unknown condition `{when}`", "when",
+                                  (f"did you mean `{close[0]}`? " if close else "") + "choose one of " + ", ".join(CONDITIONS))
+        kind = when
+    for key, kinds in (("below", ("vanishing",)), ("above", ("exploding", "loss_rises")),
+                       ("param", ("sign_flip",)), ("at", ("sign_flip",)),
+                       ("layer", ("vanishing", "exploding", "dead_relu"))):
+        if key in m and kind not in kinds:
+            raise BreakpointError(f"`{key}` does not apply to a {kind} breakpoint", key,
+                                  f"`{key}` belongs to " + " or ".join(kinds))
+    if kind in CONDITIONS and "step" in m:
+        raise BreakpointError(f"a {kind} condition chooses its own step", "step",
+                              "delete `step`; the debugger stops at the step that shows the number")
+    threshold = m.get("below", m.get("above"))
+    at = m.get("at")
+    if isinstance(at, int):
+        at = [at]
+    return Breakpoint(kind, step_id=m.get("step"), iteration=m.get("iteration"), layer=m.get("layer"),
+                      param=m.get("param"), index=tuple(at) if at is not None else None,
+                      threshold=None if threshold is None else float(threshold),
+                      enabled=bool(m.get("enabled", True)))
+
+
+def _types(m: dict[str, Any]) -> None:
+    """Each key's value has the right type, or a BreakpointError naming the key."""
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    for key in ("step", "when", "param"):
+        if key in m and not isinstance(m[key], str):
+            raise BreakpointError(f"`{key}` must be text, not {m[key]!r}", key, "e.g. " + {
+                "step": "step: backward.1.dW", "when": "when: vanishing", "param": "param: W1"}[key])
+    for key in ("iteration", "layer"):
+        if key in m and not whole(m[key]):
+            raise BreakpointError(f"`{key}` must be a whole number, not {m[key]!r}", key,
+                                  "iterations count from 0, layers from 1")
+    for key in ("below", "above"):
+        if key in m and (isinstance(m[key], bool) or not isinstance(m[key], (int, float))):
+            raise BreakpointError(f"`{key}` must be a number, not {m[key]!r}", key, "write it like 1e-4, without quotes")
+    if "at" in m:
+        at = m["at"]
+        if not (whole(at) or (isinstance(at, list) and at and all(whole(a) for a in at))):
+            raise BreakpointError(f"`at` must be an element index such as [0, 1], not {at!r}", "at",
+                                  "write the row and column from 0")
+    if "enabled" in m and not isinstance(m["enabled"], bool):
+        raise BreakpointError(f"`enabled` must be true or false, not {m['enabled']!r}", "enabled",
+                              "write enabled: false to declare it switched off")
+
+
+# ---- where a breakpoint hits inside one iteration ---------------------------------------------
+
+def _all_finite(arrays: Iterable[Any]) -> bool:
+    for a in arrays:
+        if a is not None and not np.all(np.isfinite(a)):
+            return False
+    return True
+
+
+def _record_finite(rec: IterationRecord) -> bool:
+    """Every number of an iteration finite (so none of its steps can show a non-finite value)."""
+    grads = [x for g in rec.grads for x in (g.dL_da, g.da_du, g.delta, g.dW_loss, g.dW, g.db, g.da_prev)]
+    return _all_finite([*rec.params.values(), rec.x, rec.y, *rec.us, *rec.as_, rec.terms,
+                        np.float64(rec.cost), rec.dyhat, *grads, *rec.new_params.values()])
+
+
+class _Iteration:
+    """One iteration under examination, with lazy access to the one before."""
+
+    def __init__(self, trace: Trace, i: int, prev: IterationRecord | None = None):
+        self.trace, self.i = trace, i
+        self._rec: IterationRecord | None = None
+        self._prev = prev
+        self._finite_steps: dict[int, bool] = {}
+
+    @property
+    def rec(self) -> IterationRecord:
+        """Computed only when a condition needs the numbers (place breakpoints never do)."""
+        if self._rec is None:
+            self._rec = self.trace.record(self.i)
+        return self._rec
+
+    @property
+    def prev(self) -> IterationRecord | None:
+        if self.i == 0:
+            return None
+        if self._prev is None:
+            self._prev = self.trace.record(self.i - 1)
+        return self._prev
+
+    def step_finite(self, k: int) -> bool:
+        if k not in self._finite_steps:
+            s = self.trace.step(self.i, k)
+            self._finite_steps[k] = _all_finite([s.result.value, *(t.value for t in s.inputs),
+                                                 *(f.value for f in s.factors)])
+        return self._finite_steps[k]
+
+
+def _loss_step(trace: Trace) -> int:
+    return trace.index_of("loss.cost" if "loss.cost" in trace.step_ids else "loss.L")
+
+
+def _norm(a: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.linalg.norm(a))
+
+
+def hits_in(bp: Breakpoint, it: _Iteration, should_stop: Callable[[], bool] | None = None
+            ) -> list[tuple[int, str]]:
+    """(step index, reason) for every step of this iteration where `bp` hits, in step order."""
+    trace, i = it.trace, it.i
+    model = trace.model
+    kind = bp.kind
+    if kind == "step":
+        if bp.iteration is None or bp.iteration == i:
+            return [(trace.index_of(bp.step_id), f"breakpoint on {bp.step_id}")]
+        return []
+    if kind == "iteration":
+        if bp.iteration == i:
+            return [(trace.index_of(bp.step_id) if bp.step_id else 0, f"breakpoint on iteration {i + 1}")]
+        return []
+    rec = it.rec
+    if kind == "nonfinite":
+        if _record_finite(rec):
+            return []
+        out = []
+        prev_ok = True
+        if i > 0 and not _record_finite(it.prev):   # the step before step 0 is the last of i−1
+            prev_ok = _Iteration(trace, i - 1).step_finite(trace.n_steps - 1)
+        for k in range(trace.n_steps):
+            if should_stop is not None and should_stop():
+                break
+            ok = it.step_finite(k)
+            if not ok and prev_ok:
+                out.append((k, f"a non-finite value appears at {trace.step_ids[k]}"))
+            prev_ok = ok
+        return out
+    if kind == "loss_rises":
+        prev = it.prev
+        if prev is None:
+            return []
+        a, b = prev.cost, rec.cost
+        rise = (np.isfinite(a) and not np.isfinite(b)) or (b - a > (bp.threshold or 0.0))
+        if rise:
+            return [(_loss_step(trace), f"the loss rose from {a:.6g} to {b:.6g}")]
+        return []
+    if kind in ("vanishing", "exploding"):
+        layers = [bp.layer] if bp.layer is not None else range(1, model.depth + 1)
+        out = []
+        t = bp._t()
+        for l in layers:
+            n = _norm(rec.grads[l - 1].dW)
+            if (kind == "vanishing" and n < t) or (kind == "exploding" and not n <= t):
+                cmp = "<" if kind == "vanishing" else ">"
+                out.append((trace.index_of(f"backward.{l}.dW"), f"‖∂/∂W{l}‖ = {n:.3g} {cmp} {t:g}"))
+        return sorted(out)
+    if kind == "sign_flip":
+        prev = it.prev
+        if prev is None:
+            return []
+        idx = bp.index or (0, 0)
+        g0, g1 = float(prev.param_grad(bp.param)[idx]), float(rec.param_grad(bp.param)[idx])
+        if np.sign(g0) * np.sign(g1) < 0:
+            sid = f"backward.{bp.param[1:]}.d{bp.param[0]}"
+            where = ",".join(map(str, idx))
+            return [(trace.index_of(sid), f"∂/∂{bp.param}[{where}] went from {g0:.3g} to {g1:.3g}")]
+        return []
+    if kind == "dead_relu":
+        layers = [bp.layer] if bp.layer is not None else range(1, model.depth + 1)
+        out = []
+        for l in layers:
+            if model.activations[l - 1].name != "relu":
+                continue
+            a = rec.as_[l - 1]
+            dead = np.flatnonzero(np.all(a == 0.0, axis=1))
+            if dead.size:
+                units = ", ".join(str(u) for u in dead[:6]) + (" …" if dead.size > 6 else "")
+                out.append((trace.index_of(f"forward.{l}.a"),
+                            f"{dead.size} unit(s) of layer {l} output 0 for every sample (unit {units})"))
+        return sorted(out)
+    return []
+
+
+def hits_at(trace: Trace, breakpoints: Sequence[Breakpoint], i: int, k: int) -> list[Hit]:
+    """The enabled breakpoints that hit exactly at (i, k)."""
+    it = _Iteration(trace, i)
+    return [Hit(i, k, bp, reason) for bp in breakpoints if bp.enabled
+            for kk, reason in hits_in(bp, it) if kk == k]
+
+
+# ---- the search -------------------------------------------------------------------------------
+
+def search(trace: Trace, breakpoints: Sequence[Breakpoint], iteration: int, step: int, forward: bool = True,
+           should_stop: Callable[[], bool] | None = None,
+           progress: Callable[[int, int, int], None] | None = None,
+           max_iterations: int | None = None) -> SearchResult:
+    """The first enabled breakpoint hit strictly after (forward) or before (backward) (iteration, step).
+
+    `should_stop()` is polled between iterations; when it says yes the result has `cancelled` set.
+    `progress(scanned, total, iteration)` is called now and then. At most `max_iterations`
+    iterations are examined.
+    """
+    active = [bp for bp in breakpoints if bp.enabled]
+    if forward:
+        span = range(iteration, trace.iterations)
+    else:
+        span = range(iteration, -1, -1)
+    total = len(span) if max_iterations is None else min(len(span), max_iterations)
+    if not active or total == 0:
+        return SearchResult(None)
+    every = max(1, total // 200)
+    stop = should_stop or (lambda: False)
+    if forward:
+        prev: IterationRecord | None = None
+        for n, i in enumerate(span[:total]):
+            if stop():
+                return SearchResult(None, True, n, i - 1 if n else None)
+            it = _Iteration(trace, i, prev)
+            best = _first(active, it, step if i == iteration else -1, stop)
+            if best is not None:
+                return SearchResult(best, False, n + 1, i)
+            prev = it._rec
+            if progress is not None and (n + 1) % every == 0:
+                progress(n + 1, total, i)
+        return SearchResult(None, False, total, span[total - 1])
+    # Backwards: scan blocks that start at a checkpoint in increasing order (so each iteration is
+    # computed once from its checkpoint), keeping the last hit before the start.
+    block = max(1, trace.checkpoint_every)
+    lowest = iteration - total + 1
+    hi = iteration
+    scanned = 0
+    while hi >= lowest:
+        lo = max(lowest, (hi // block) * block)
+        last: Hit | None = None
+        prev = None
+        for i in range(lo, hi + 1):
+            if stop():
+                return SearchResult(None, True, scanned, hi + 1 if hi < iteration else None)
+            it = _Iteration(trace, i, prev)
+            limit = step if i == iteration else trace.n_steps
+            for bp in active:
+                for k, reason in hits_in(bp, it, stop):
+                    if k < limit and (last is None or (i, k) > (last.iteration, last.step)):
+                        last = Hit(i, k, bp, reason)
+            prev = it._rec
+        scanned += hi - lo + 1
+        if last is not None:
+            return SearchResult(last, False, scanned, last.iteration)
+        if progress is not None:
+            progress(scanned, total, lo)
+        hi = lo - 1
+    return SearchResult(None, False, scanned, lowest)
+
+
+def _first(active: Sequence[Breakpoint], it: _Iteration, after: int, stop: Callable[[], bool]) -> Hit | None:
+    best: Hit | None = None
+    for bp in active:
+        for k, reason in hits_in(bp, it, stop):
+            if k > after and (best is None or k < best.step):
+                best = Hit(it.i, k, bp, reason)
+                break
+    return best
+
+
+# ---- the list the app edits -------------------------------------------------------------------
+
+@dataclass
+class BreakpointList:
+    """The breakpoints of one scenario part, in the order they were set."""
+
+    items: list[Breakpoint] = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, bp: Breakpoint) -> int:
+        if bp in self.items or any(_same(bp, b) for b in self.items):
+            return next(n for n, b in enumerate(self.items) if _same(bp, b))
+        self.items.append(bp)
+        return len(self.items) - 1
+
+    def remove(self, n: int) -> None:
+        del self.items[n]
+
+    def toggle(self, n: int) -> None:
+        self.items[n] = self.items[n].toggled()
+
+    def toggle_step(self, step_id: str) -> bool:
+        """Set or clear a breakpoint on a step id (every iteration); True when it is now set."""
+        for n, b in enumerate(self.items):
+            if b.kind == "step" and b.step_id == step_id and b.iteration is None:
+                del self.items[n]
+                return False
+        self.items.append(Breakpoint("step", step_id=step_id))
+        return True
+
+    def on_step(self, step_id: str) -> bool:
+        return any(b.kind == "step" and b.step_id == step_id and b.enabled for b in self.items)
+
+
+def _same(a: Breakpoint, b: Breakpoint) -> bool:
+    """Equal apart from being enabled and where it was declared."""
+    return replace(a, enabled=True, origin="") == replace(b, enabled=True, origin="")
