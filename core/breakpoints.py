@@ -34,7 +34,7 @@ from .trace import Trace
 
 KINDS = ("step", "iteration", "nonfinite", "loss_rises", "vanishing", "exploding", "sign_flip", "dead_relu")
 CONDITIONS = KINDS[2:]
-DEFAULT_VANISHING = 1e-4
+DEFAULT_VANISHING = 1e-3
 DEFAULT_EXPLODING = 1e3
 
 # The YAML form of a breakpoint, one key a line, for errors and documentation.
@@ -138,7 +138,7 @@ def validate(bp: Breakpoint, trace: Trace) -> Breakpoint:
         raise BreakpointError("a step breakpoint needs a step id", "step", "e.g. step: backward.1.dW")
     if bp.iteration is not None and not 0 <= bp.iteration < trace.iterations:
         raise BreakpointError(f"iteration {bp.iteration} is outside 0 to {trace.iterations - 1}", "iteration",
-                              f"use an iteration from 0 to {trace.iterations - 1} (0-based)")
+                              f"iterations count from 0 here: use 0 to {trace.iterations - 1}")
     if bp.kind == "iteration" and bp.iteration is None:
         raise BreakpointError("an iteration breakpoint needs an iteration", "iteration", "e.g. iteration: 100")
     if bp.layer is not None and not 1 <= bp.layer <= depth:

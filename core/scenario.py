@@ -62,6 +62,7 @@ PART_KEYS = {
     "iterations": "number of training iterations to trace",
     "notes": "teaching notes keyed by step id (wildcards allowed: backward.*.dW)",
     "expect": "values `chainstep check` verifies",
+    "breakpoints": "where `continue` stops: a step id, an iteration, or a condition (when: ...)",
 }
 NETWORK_KEYS = {"inputs": "number of input features", "layers": "list of {units, activation}"}
 LAYER_KEYS = {"units": "number of units", "activation": "linear, sigmoid, tanh, relu or softmax"}
@@ -118,6 +119,7 @@ class Part:
     notes: dict[str, str]
     expectations: list[Expectation]
     _trace: Trace | None = field(default=None, repr=False)
+    breakpoints: list[Any] = field(default_factory=list)   # chainstep.core.breakpoints.Breakpoint
 
     @property
     def trace(self) -> Trace:
@@ -596,6 +598,7 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
     step_ids = part.new_trace(checkpoint_every=1).step_ids
     part.notes = _notes(raw.get("notes", {}), path + ("notes",), v, step_ids)
     part.expectations = _expectations(raw.get("expect", []), path + ("expect",), v, step_ids, iterations, names)
+    part.breakpoints = _breakpoints(raw.get("breakpoints", []), path + ("breakpoints",), v, part)
     return part
 
 
@@ -653,6 +656,27 @@ def _notes(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...]) -> dict[st
                         f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
         v.string(text, path + (key,), "a note")
     return {k: str(t).strip() for k, t in m.items()}
+
+
+def _breakpoints(value: Any, path: Path_, v: _V, part: Part) -> list[Any]:
+    """Breakpoints declared in the file; each mistake points at the key that is wrong."""
+    from dataclasses import replace
+    from .breakpoints import BreakpointError, from_mapping, validate
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise v.err(path, "breakpoints must be a list", "write each as - {when: vanishing, layer: 1, below: 1e-3}")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise v.err(path + (i,), f"a breakpoint must be a mapping, not {_kind(item)}",
+                        "write e.g. - {step: backward.1.dW} or - {when: loss_rises}")
+        try:
+            bp = validate(from_mapping(item), part.trace)
+        except BreakpointError as exc:
+            raise v.err(path + (i,) + ((exc.key,) if exc.key in item else ()), exc.message, exc.hint) from None
+        out.append(replace(bp, origin=v.doc.where(path + (i,))))
+    return out
 
 
 def _expectations(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...], iterations: int,
