@@ -39,6 +39,15 @@ MAX_ELEMENTS = 20_000_000
 MAX_ITERATIONS = 1_000_000
 MAX_FILE_BYTES = 20_000_000
 MAX_NODES = 2_000_000   # YAML nodes after alias expansion (guards against "billion laughs")
+# Names other libraries use, so "did you mean" finds ours even when the spelling is far off.
+SYNONYMS = {
+    "binary_cross_entropy": "bce", "binary_crossentropy": "bce", "bce_loss": "bce", "log_loss": "bce",
+    "categorical_cross_entropy": "cross_entropy", "categorical_crossentropy": "cross_entropy",
+    "crossentropy": "cross_entropy", "nll": "cross_entropy", "ce": "cross_entropy",
+    "mean_squared_error": "mse", "l2": "mse", "mean_absolute_error": "mae", "l1": "mae",
+    "logistic": "sigmoid", "identity": "linear", "none": "linear",
+    "glorot": "xavier", "glorot_normal": "xavier", "kaiming": "he", "kaiming_normal": "he", "gaussian": "normal",
+}
 
 # The format, one key a line: (type, description). Used for unknown-key errors and documentation.
 TOP_KEYS = {
@@ -146,6 +155,9 @@ class Scenario:
 Path_ = tuple[Any, ...]
 
 
+KEY = "\0key"   # path suffix under which a mapping key's own position is kept (errors about the key itself)
+
+
 class _Doc:
     def __init__(self, file: str):
         self.file = file
@@ -186,13 +198,20 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, d
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(loader, node, doc)
         if isinstance(value, float) and not math.isfinite(value):
-            raise doc.error(path, f"{_dotted(path)} is {value}, a non-finite number",
-                            "write a finite number; inf and NaN cannot start a computation")
+            raise doc.error(path, f"{_dotted(path)} is {node.value}, which is not a finite number",
+                            "write a finite number (below about 1e308); inf and NaN cannot start a computation")
         return value
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, child, path + (i,), doc, depth + 1) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
+        own = {id(k) for k, _ in node.value}
         loader.flatten_mapping(node)   # resolves YAML merge keys (<<)
+        if len(own) != len(node.value) or any(id(k) not in own for k, _ in node.value):
+            # A key written here overrides one merged in by `<<:` (as in YAML); only keys written
+            # twice by hand are a mistake. Later pairs win, as when PyYAML builds a dict.
+            last = {k.value: i for i, (k, _) in enumerate(node.value) if isinstance(k, yaml.ScalarNode)}
+            node.value = [(k, v) for i, (k, v) in enumerate(node.value)
+                          if id(k) in own or not isinstance(k, yaml.ScalarNode) or last[k.value] == i]
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -205,6 +224,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, d
                                     key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                     "keep one of them")
             doc.marks[path + (key,)] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            doc.marks[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _convert(loader, value_node, path + (key,), doc, depth + 1)
         return out
     raise doc.error(path, "unsupported YAML node")  # pragma: no cover - yaml has only three kinds
@@ -310,6 +330,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
     elif problem.startswith(("expected ',' or '}'", "expected ',' or ']'")) and opened is not None:
         bracket = "{" if problem.startswith("expected ',' or '}'") else "["
         got = problem.split("but got ", 1)[-1]
+        got = {"'<scalar>'": "another value", "'<stream end>'": "the end of the file",
+               "'<block end>'": "the end of the block", "'<block mapping start>'": "a new key"}.get(got, got)
         what = f"the `{bracket}` opened here is not closed: YAML reached {got} at {at}"
         fix = f"add the missing `{'}' if bracket == '{' else ']'}`, or a comma between entries"
         mark = opened
@@ -339,6 +361,26 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
                          mark.column + 1 if mark else 1, fix)
 
 
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
+         yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _first_too_deep(text: str, limit: int = 101) -> yaml.Mark | None:
+    """Where nesting first passes `limit`, found by the (non-recursive) scanner after the parser overflowed."""
+    scanner, depth = _Loader(text), 0
+    try:
+        while (token := scanner.get_token()) is not None:
+            depth += isinstance(token, _OPEN) - isinstance(token, _CLOSE)
+            if depth > limit:
+                return token.start_mark
+    except yaml.YAMLError:
+        pass
+    finally:
+        scanner.dispose()
+    return None
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, _Doc]:
     doc = _Doc(file)
     loader = None
@@ -359,7 +401,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, _Doc]:
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file, 1, 1, "check the file is valid YAML") from None
     except RecursionError:
-        mark = loader.get_mark() if loader is not None else None
+        mark = _first_too_deep(text)
         raise ScenarioError("lists or mappings are nested too deeply", file, mark.line + 1 if mark else 1,
                             mark.column + 1 if mark else 1,
                             "a scenario needs only a few levels: look for brackets that are never closed") from None
@@ -388,7 +430,7 @@ class _V:
             if key not in keys:
                 close = difflib.get_close_matches(key, list(keys), n=1)
                 hint = f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(keys)
-                raise self.err(path + (key,), f"unknown key `{key}` in {_dotted(path)}", hint)
+                raise self.err(path + (key, KEY), f"unknown key `{key}` in {_dotted(path)}", hint)
         return value
 
     def require(self, m: dict[str, Any], key: str, path: Path_, hint: str) -> Any:
@@ -435,7 +477,8 @@ class _V:
     def choice(self, value: Any, path: Path_, options: tuple[str, ...] | list[str], what: str) -> str:
         s = self.string(value, path, what)
         if s not in options:
-            close = difflib.get_close_matches(s, list(options), n=1)
+            close = [SYNONYMS[s.lower()]] if SYNONYMS.get(s.lower()) in options else \
+                difflib.get_close_matches(s, list(options), n=1)
             hint = (f"did you mean `{close[0]}`? " if close else "") + "choose one of " + ", ".join(options)
             raise self.err(path, f"unknown {what} `{s}`", hint)
         return s
@@ -619,7 +662,7 @@ def _generated(value: Any, path: Path_, v: _V) -> tuple[np.ndarray, np.ndarray]:
         if key == "kind":
             continue
         if key not in allowed:
-            raise v.err(path + (key,), f"the {kind} generator has no option `{key}`",
+            raise v.err(path + (key, KEY), f"the {kind} generator has no option `{key}`",
                         "its options are " + ", ".join(allowed))
         default = allowed[key].default
         if isinstance(default, int):
@@ -652,7 +695,7 @@ def _notes(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...]) -> dict[st
     for key, text in m.items():
         if not any(fnmatch.fnmatchcase(s, key) for s in step_ids):
             close = difflib.get_close_matches(key, step_ids, n=1)
-            raise v.err(path + (key,), f"no step is called `{key}`",
+            raise v.err(path + (key, KEY), f"no step is called `{key}`",
                         f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
         v.string(text, path + (key,), "a note")
     return {k: str(t).strip() for k, t in m.items()}
