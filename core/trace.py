@@ -349,12 +349,17 @@ class Trace:
             for j, cached in self._cache.items():   # a cached nearer iteration beats the checkpoint
                 if start <= j < i:
                     start, params = j + 1, cached.new_params
-            for j in range(start, i + 1):
-                rec = run_iteration(self.model, params, self.x, self.y, j)
+        # Computed outside the lock, so reading a cached iteration (the app's key path) never waits
+        # for a long fast-forward in another thread. Two threads may compute the same iteration;
+        # that is harmless, as run_iteration is deterministic.
+        for j in range(start, i + 1):
+            rec = run_iteration(self.model, params, self.x, self.y, j)
+            params = rec.new_params
+            with self._lock:
                 self._costs[j] = rec.cost
-                params = rec.new_params
                 if (j + 1) % self.checkpoint_every == 0 and j + 1 < self.iterations:
                     self._checkpoints.setdefault(j + 1, params)
+        with self._lock:
             self._frontier = max(self._frontier, i)
             self._cache[i] = rec
             while len(self._cache) > self._cache_size:
