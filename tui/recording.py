@@ -43,8 +43,8 @@ STATUS_KEY_CAPTION = "caption"
 
 
 def trailer(height: int) -> str:
-    """Sent when a recording stops: plain attributes, cursor back on, parked on the last line."""
-    return f"\x1b[0m\x1b[{max(height, 1)};1H\x1b[?25h"
+    """Sent when a recording stops: plain attributes, cursor back on, below the last line."""
+    return f"\x1b[0m\x1b[{max(height, 1)};1H\x1b[?25h\r\n"
 
 
 def truecolor_console(width: int, height: int) -> Console:
@@ -301,8 +301,10 @@ class RecordingControls(App):
     """
 
     BINDINGS = [
-        Binding("ctrl+r", "toggle_recording", "Record", tooltip="Start or stop recording an asciinema cast"),
-        Binding("ctrl+s", "save_svg", "Screenshot", tooltip="Save the current screen as an SVG file"),
+        # show=False: the footer is for stepping; the help screen lists these.
+        Binding("ctrl+r", "toggle_recording", "Record", show=False,
+                tooltip="Start or stop recording an asciinema cast (with a keystroke log beside it)"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False, tooltip="Save the current screen as an SVG file"),
     ]
     RECORDER_KEYS = frozenset({"ctrl+r", "ctrl+s"})
 

@@ -108,6 +108,40 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
             keys.close()
 
 
+def svg_name(part: int, parts: int, iteration: int, step: int, step_id: str) -> str:
+    """`i001-s05-loss.L.svg` (1-based, sortable); prefixed with `p2-` when there are several parts."""
+    prefix = f"p{part + 1}-" if parts > 1 else ""
+    return f"{prefix}i{iteration + 1:03d}-s{step + 1:02d}-{step_id}.svg"
+
+
+async def export_steps(make_app: Callable[[], App], scenario: Any, directory: str | os.PathLike[str], *,
+                       size: tuple[int, int], iterations: int = 1) -> list[Path]:
+    """One SVG per step of the first `iterations` iterations of every part; returns the files.
+
+    The app must offer `cursor` (a chainstep.core.cursor.Cursor) and `go(cursor)`.
+    """
+    out = Path(directory)
+    written: list[Path] = []
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        parts = len(scenario.parts)
+        for p, part in enumerate(scenario.parts):
+            trace = part.trace
+            for i in range(min(iterations, trace.iterations)):
+                for k, step_id in enumerate(trace.step_ids):
+                    app.go(app.cursor.at(part=p, iteration=i, step=k))  # type: ignore[attr-defined]
+                    await settle(app, pilot)
+                    app.clear_notifications()   # slides show the step, not "Part 2" toasts
+                    await pilot.pause()
+                    _freeze_blinking(app)
+                    title = f"{scenario.name} · iteration {i + 1} · step {k + 1}/{trace.n_steps} · {step_id}"
+                    path = out / svg_name(p, parts, i, k, step_id)
+                    path.write_text(app.export_screenshot(title=title), encoding="utf-8")
+                    written.append(path)
+    return written
+
+
 QUIT_KEYS = frozenset({"ctrl+q", "ctrl+c"})
 STATUS_KEY_REPLAY = "replay"
 
