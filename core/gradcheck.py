@@ -23,6 +23,16 @@ ATOL = 1e-8
 
 
 @dataclass(frozen=True)
+class ElementCheck:
+    """One compared element: the analytic value beside its central-difference estimate."""
+
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    kink: bool          # skipped: no derivative exists here to compare with
+
+
+@dataclass(frozen=True)
 class GradCheck:
     step_id: str
     iteration: int
@@ -31,6 +41,7 @@ class GradCheck:
     max_abs_error: float
     max_rel_error: float
     ok: bool
+    elements: tuple[ElementCheck, ...] = ()   # every sampled element, for a display
 
 
 def numeric_gradient(f: Callable[[Array], float], x: Array, indices: list[tuple[int, ...]], h: float = H
@@ -140,7 +151,9 @@ def check_step(trace: Trace, iteration: int, step_id: str, limit: int = 24, seed
         checked += 1
         if err > ATOL + RTOL * scale:
             ok = False
-    return GradCheck(step_id, iteration, checked, len(kinks), abs_err, rel_err, ok)
+    elements = tuple(ElementCheck(tuple(int(j) for j in i), float(analytic[i]), float(numeric[i]), i in kinks)
+                     for i in idx)
+    return GradCheck(step_id, iteration, checked, len(kinks), abs_err, rel_err, ok, elements)
 
 
 def gradient_step_ids(trace: Trace) -> list[str]:

@@ -1,0 +1,87 @@
+"""The loss along one parameter: a 1-D slice of the landscape through the current parameters.
+
+For a chosen element p of a parameter, every other number held fixed at iteration i's values, the
+cost C(p) is sampled around the current value p₀. The gradient the trace computed is the slope of
+this curve at p₀, so the tangent C(p₀) + g·(p − p₀) touches it there; the SGD step moves p₀ to
+p₀ − η·g (where the other parameters move too, which is why the next iteration's loss is not
+exactly C(p₀ − η·g) on this curve).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .trace import Trace
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Landscape:
+    param: str
+    index: tuple[int, int]
+    iteration: int
+    p0: float            # the element's current value
+    c0: float            # the cost at the current parameters
+    slope: float         # ∂C/∂p from the trace's backward pass
+    lr: float
+    frozen: bool
+    p_next: float        # where the update moves the element: p₀ − η·g (p₀ when frozen)
+    c_next: float        # the cost on this slice at p_next
+    xs: Array            # sampled values of the element
+    costs: Array         # C at each sample (others fixed)
+    tangent: Array       # c0 + slope·(xs − p0)
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.c0) and np.isfinite(self.slope))
+
+
+def cost_along(trace: Trace, iteration: int, param: str, index: tuple[int, int], values: Array) -> Array:
+    """C at iteration `iteration`'s parameters with param[index] set to each of `values`."""
+    rec = trace.record(iteration)
+    model = trace.model
+    base = rec.params[param]
+    out = np.empty(len(values))
+    for n, v in enumerate(values):
+        p = np.array(base, dtype=np.float64)   # a copy: the record's parameters are shared
+        p[index] = v
+        out[n] = model.cost({**rec.params, param: p}, rec.x, rec.y)
+    return out
+
+
+def half_width(p0: float, step: float) -> float:
+    """How far either side of p₀ to look: enough to show the update, the curve's bend, and zero."""
+    with np.errstate(all="ignore"):
+        w = max(2.5 * abs(step), 0.5 * abs(p0), 0.5)
+    return w if np.isfinite(w) else 0.5
+
+
+def landscape(trace: Trace, iteration: int, param: str, index: tuple[int, int] = (0, 0),
+              points: int = 61, width: float | None = None) -> Landscape:
+    """The slice of the cost through the current value of param[index], with tangent and update."""
+    model = trace.model
+    if param not in model.param_names:
+        raise KeyError(f"no parameter {param}; this network has " + ", ".join(model.param_names))
+    rec = trace.record(iteration)
+    shape = rec.params[param].shape
+    if len(index) != 2 or not all(0 <= i < s for i, s in zip(index, shape)):
+        raise IndexError(f"{param} is {shape[0]}×{shape[1]}: no element {list(index)}")
+    index = (int(index[0]), int(index[1]))
+    p0 = float(rec.params[param][index])
+    slope = float(rec.param_grad(param)[index])
+    frozen = trace.is_frozen(param)
+    step = 0.0 if frozen else model.lr * slope
+    with np.errstate(all="ignore"):
+        p_next = p0 - step
+        w = half_width(p0, step) if width is None else float(width)
+        lo, hi = min(p0 - w, p_next), max(p0 + w, p_next)
+        xs = np.linspace(lo, hi, points) if np.isfinite(lo) and np.isfinite(hi) else np.array([p0])
+        costs = cost_along(trace, iteration, param, index, xs)
+        c0 = model.cost(rec.params, rec.x, rec.y)
+        tangent = c0 + slope * (xs - p0)
+        c_next = float(cost_along(trace, iteration, param, index, np.array([p_next]))[0]) \
+            if np.isfinite(p_next) else float("nan")
+    return Landscape(param, index, iteration, p0, float(c0), slope, model.lr, frozen, float(p_next), c_next,
+                     xs, costs, tangent)
