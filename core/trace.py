@@ -381,7 +381,9 @@ class Trace:
         if isinstance(k, str):
             k = self.index_of(k)
         spec = self.specs[k]
-        result, inputs, factors, substituted = spec.build(self.record(i))
+        record = self.record(i)
+        with np.errstate(all="ignore"):   # a diverged run squares and subtracts inf here: show it, stay quiet
+            result, inputs, factors, substituted = spec.build(record)
         return Step(spec.id, i, k, spec.phase, spec.layer, spec.title, spec.formula, substituted,
                     result, inputs, factors, self.note_for(spec.id), spec.param, spec.direction, spec.focus)
 
