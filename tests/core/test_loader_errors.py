@@ -219,6 +219,10 @@ CASES = [
          "choose one of normal, xavier, he, zeros"),
     Case("unknown-generator", sub("generator: xor", "generator: xorr"), 7, 19, "unknown data generator `xorr`",
          "did you mean `xor`?"),
+    Case("loss-named-as-elsewhere", sub("loss: mse", "loss: binary_crossentropy"), 8, 7,
+         "unknown loss `binary_crossentropy`", "did you mean `bce`?"),
+    Case("initialiser-named-as-elsewhere", add("init: {scheme: kaiming}\n"), 11, 16, "unknown initialiser `kaiming`",
+         "did you mean `he`?"),
     Case("unknown-reduction", add("reduction: avg\n"), 11, 12, "unknown reduction `avg`", "mean, sum"),
     Case("unknown-optimizer", sub("lr: 0.5", "kind: adam"), 9, 19, "unknown optimizer `adam`", "choose one of sgd"),
     Case("unknown-frozen-param", add("freeze: [W9]\n"), 11, 10, "unknown parameter `W9`", "W1, b1, W2, b2"),
@@ -428,27 +432,42 @@ def test_bad_example_file(path: Path) -> None:
 
 CHAINSTEP = ROOT / ".venv" / "bin" / "chainstep"
 HAS_CHECK = importlib.util.find_spec("chainstep.tui.commands") is not None
+needs_check = pytest.mark.skipif(not HAS_CHECK, reason="`chainstep check` (tui/commands.py) is not there yet")
 
 
-def _run_check(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [str(CHAINSTEP)] if CHAINSTEP.exists() else [sys.executable, "-m", "chainstep.tui"]
+def _run(cmd: list[str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*cmd, "check", "--no-gradcheck", *args], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)
 
 
-@pytest.mark.skipif(not HAS_CHECK, reason="`chainstep check` (tui/commands.py) is not there yet")
-@pytest.mark.parametrize("path", _bad_files(), ids=lambda p: p.stem)
-def test_cli_check_exits_2_without_traceback(path: Path) -> None:
-    where_what, _ = _stated(path)
-    done = _run_check(str(path))
+@needs_check
+@pytest.mark.skipif(not CHAINSTEP.exists(), reason="no console script in .venv/bin")
+def test_cli_check_every_bad_file_exits_2_without_traceback() -> None:
+    """One run over all the example mistakes: one located line each on stderr, exit code 2."""
+    files = _bad_files()
+    done = _run([str(CHAINSTEP)], *map(str, files))
     assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
-    assert f"{path}:{where_what}" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("chainstep: ")]
+    for path in files:
+        where_what, how = _stated(path)
+        mine = [ln for ln in lines if ln.startswith(f"chainstep: {path}:")]
+        assert len(mine) == 1, (path.name, done.stderr)
+        assert mine[0].startswith(f"chainstep: {path}:{where_what}") and mine[0].endswith(f"({how})"), mine[0]
 
 
-@pytest.mark.skipif(not HAS_CHECK, reason="`chainstep check` (tui/commands.py) is not there yet")
+@needs_check
+@pytest.mark.parametrize("name", ["python-tag", "billion-laughs", "latin1-bytes"])
+def test_python_m_check_exits_2(name: str) -> None:
+    path = BAD_DIR / f"{name}.yaml"
+    done = _run([sys.executable, "-m", "chainstep.tui"], str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{path}:{_stated(path)[0]}" in done.stderr
+
+
+@needs_check
 def test_cli_check_on_a_folder_exits_2(tmp_path: Path) -> None:
-    done = _run_check(str(tmp_path))
+    done = _run([sys.executable, "-m", "chainstep.tui"], str(tmp_path))
     assert done.returncode == 2 and "is a folder, not a scenario file" in done.stderr
     assert "Traceback" not in done.stderr
 
