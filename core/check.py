@@ -56,7 +56,11 @@ def evaluate(part: Part, e: Expectation) -> ExpectResult:
         expected = np.asarray(e.value, dtype=np.float64)
         if expected.size != actual.size:
             return ExpectResult(e, False, fmt(actual), f"expected {expected.size} number(s), the step has {actual.size}")
-        ok = bool(np.all(np.abs(actual.reshape(-1) - expected.reshape(-1)) <= e.tol))
+        a, x = actual.reshape(-1), expected.reshape(-1)
+        # inf matches the same inf and NaN matches NaN: a diverging lesson can state them.
+        same = (a == x) | (np.isnan(a) & np.isnan(x))
+        with np.errstate(invalid="ignore"):
+            ok = bool(np.all(same | (np.abs(a - x) <= e.tol)))
         parts.append(f"= {fmt(expected)} ± {e.tol:g}")
     if e.below is not None:
         ok = ok and bool(np.all(actual < e.below))

@@ -315,6 +315,7 @@ class Trace:
         self._cache: OrderedDict[int, IterationRecord] = OrderedDict()
         self._cache_size = cache_size
         self._costs = np.full(self.iterations, np.nan)
+        self._known = np.zeros(self.iterations, dtype=bool)  # NaN alone can't tell "diverged" from "not yet"
         self._lock = threading.RLock()
         self._frontier = 0  # highest iteration whose start parameters are known
 
@@ -357,6 +358,7 @@ class Trace:
             params = rec.new_params
             with self._lock:
                 self._costs[j] = rec.cost
+                self._known[j] = True
                 if (j + 1) % self.checkpoint_every == 0 and j + 1 < self.iterations:
                     self._checkpoints.setdefault(j + 1, params)
         with self._lock:
@@ -398,6 +400,10 @@ class Trace:
     def cost_history(self) -> Array:
         """Cost per iteration computed so far (NaN where not yet computed)."""
         return self._costs.copy()
+
+    def costs_known(self) -> Array:
+        """Which entries of cost_history() have been computed (a computed cost may itself be NaN)."""
+        return self._known.copy()
 
     def known_gradients(self, i: int, k: int) -> dict[str, Array]:
         """Parameter gradients of iteration i that the trace has reached by step k."""
