@@ -43,7 +43,8 @@ class Model:
         us: list[Array] = []
         as_: list[Array] = []
         for l in range(start, self.depth + 1):
-            u = params[f"W{l}"] @ a + params[f"b{l}"]
+            u = params[f"W{l}"] @ a
+            u += params[f"b{l}"]   # in place: same numbers as W·a + b, one array fewer
             a = self.activations[l - 1].forward(u)
             us.append(u)
             as_.append(a)
@@ -131,7 +132,8 @@ def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: i
             if l == model.depth and model.fused_output:
                 delta = (yhat - y) / n
             else:
-                delta = act.vjp(u, a, upstream)
+                # The elementwise case of act.vjp, reusing da_du instead of recomputing it.
+                delta = upstream * da_du if da_du is not None else act.vjp(u, a, upstream)
             a_prev = x if l == 1 else as_[l - 2]
             W = params[f"W{l}"]
             dW_loss = delta @ a_prev.T
@@ -145,6 +147,11 @@ def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: i
         for l in range(1, model.depth + 1):
             for name, g in ((f"W{l}", grads[l - 1].dW), (f"b{l}", grads[l - 1].db)):
                 p = params[name]
-                new_params[name] = p if name in model.frozen else p - model.lr * g
+                if name in model.frozen:
+                    new_params[name] = p
+                else:
+                    # p − η·g computed into the η·g temporary: same numbers, one big array fewer.
+                    new = model.lr * g
+                    new_params[name] = np.subtract(p, new, out=new)
     return IterationRecord(iteration, params, x, y, us, as_, terms, loss, reg, loss + reg, dyhat,
                            grads, new_params)
