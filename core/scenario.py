@@ -21,6 +21,9 @@ import yaml
 from .. import scenarios as _bundled_package
 from .activations import ACTIVATIONS
 from .data import GENERATORS, INIT_SCHEMES, generate, init_params
+# The format's key tables (for unknown-key errors and `chainstep schema`) and limits live in format_spec.
+from .format_spec import (CHECKS, DATA_KEYS, EXPECT_KEYS, INIT_KEYS, LAYER_KEYS, MAX_INPUTS, MAX_ITERATIONS,
+                          MAX_LAYERS, MAX_SAMPLES, MAX_UNITS, NETWORK_KEYS, OPTIMIZER_KEYS, PART_KEYS, TOP_KEYS)
 from .losses import LOSSES, REDUCTIONS
 from .network import Model
 from .trace import Trace
@@ -30,13 +33,8 @@ BUNDLED_DIR = Path(_bundled_package.__file__).resolve().parent
 DEFAULT_SCENARIO = "xor"
 
 # Limits past which a file is almost surely a typo, and would make the app crawl.
-MAX_UNITS = 4096
-MAX_INPUTS = 100_000
-MAX_LAYERS = 64
-MAX_SAMPLES = 100_000
 MAX_PARAMS = 10_000_000
 MAX_ELEMENTS = 20_000_000
-MAX_ITERATIONS = 1_000_000
 MAX_FILE_BYTES = 20_000_000
 MAX_NODES = 2_000_000   # YAML nodes after alias expansion (guards against "billion laughs")
 # Names other libraries use, so "did you mean" finds ours even when the spelling is far off.
@@ -48,44 +46,6 @@ SYNONYMS = {
     "logistic": "sigmoid", "identity": "linear", "none": "linear",
     "glorot": "xavier", "glorot_normal": "xavier", "kaiming": "he", "kaiming_normal": "he", "gaussian": "normal",
 }
-
-# The format, one key a line: (type, description). Used for unknown-key errors and documentation.
-TOP_KEYS = {
-    "name": "short identifier (defaults to the file name)",
-    "title": "one-line title",
-    "description": "a paragraph shown in the scenario picker",
-    "parts": "list of parts; each takes the part keys below and inherits the top-level ones",
-}
-PART_KEYS = {
-    "title": "title of this part",
-    "description": "what this part shows",
-    "network": "inputs and layers",
-    "params": "initial parameters by name (W1, b1, ...), as lists of rows",
-    "init": "scheme and seed for parameters not given in params",
-    "freeze": "parameters that are never updated",
-    "data": "x and y as lists of rows, or a generator",
-    "loss": "mse, half_mse, mae, bce or cross_entropy",
-    "reduction": "mean or sum",
-    "l2": "λ of the cost term λ/2·ΣW² (0 for none)",
-    "optimizer": "sgd settings: lr",
-    "iterations": "number of training iterations to trace",
-    "notes": "teaching notes keyed by step id (wildcards allowed: backward.*.dW)",
-    "expect": "values `chainstep check` verifies",
-    "breakpoints": "where `continue` stops: a step id, an iteration, or a condition (when: ...)",
-}
-NETWORK_KEYS = {"inputs": "number of input features", "layers": "list of {units, activation}"}
-LAYER_KEYS = {"units": "number of units", "activation": "linear, sigmoid, tanh, relu or softmax"}
-INIT_KEYS = {"scheme": "normal, xavier, he or zeros", "seed": "random seed", "scale": "multiplier"}
-DATA_KEYS = {"x": "inputs, one row per feature", "y": "targets, one row per output",
-             "generator": "a named generator instead of x and y"}
-OPTIMIZER_KEYS = {"kind": "sgd", "lr": "learning rate η"}
-EXPECT_KEYS = {
-    "step": "step id", "iteration": "iteration (default 0)", "tensor": "a tensor of the step (default its result)",
-    "at": "index of one element, e.g. [0, 1]", "value": "expected number or matrix",
-    "tol": "absolute tolerance (default 1e-9)", "below": "upper bound", "above": "lower bound",
-    "check": "a named property: per_sample_mean or gradient_values_ratio", "why": "where the number comes from",
-}
-CHECKS = ("per_sample_mean", "gradient_values_ratio")
 
 
 class ScenarioError(Exception):
@@ -197,7 +157,8 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Doc, d
     _check_tag(node, doc)
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(loader, node, doc)
-        if isinstance(value, float) and not math.isfinite(value):
+        # An expect: block may state inf or NaN (a diverging lesson); nothing else may.
+        if isinstance(value, float) and not math.isfinite(value) and "expect" not in path:
             raise doc.error(path, f"{_dotted(path)} is {node.value}, which is not a finite number",
                             "write a finite number (below about 1e308); inf and NaN cannot start a computation")
         return value

@@ -84,6 +84,7 @@ SUBCOMMANDS.update({
 
 def _register_plugins() -> None:
     """Subcommands that live in other modules register themselves on import."""
+    from . import schema_cli, serve  # noqa: F401  (schema, serve; first, so they register even if a later import fails)
     from . import recording_cli  # noqa: F401  (record, export, replay)
 
 
