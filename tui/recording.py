@@ -100,13 +100,16 @@ def _cursor_move(app: App) -> str:
 
 def set_status(app: App, key: str, text: str | None) -> bool:
     """Put `text` in the status line's extra slot `key`; False if the app has no status bar."""
-    try:
-        from .widgets.status_bar import StatusBar
-        bar = app.query_one(StatusBar)
-    except Exception:  # no status bar mounted (a bare App in a test, a modal on top): nothing to show
-        return False
-    bar.set_extra(key, text)
-    return True
+    from .widgets.status_bar import StatusBar
+    # Look through the whole stack: with a dialog open, the status bar is on the screen beneath.
+    for screen in reversed(getattr(app, "screen_stack", [])):
+        try:
+            bar = screen.query_one(StatusBar)
+        except Exception:  # not on this screen (or the app is shutting down)
+            continue
+        bar.set_extra(key, text)
+        return True
+    return False
 
 
 def scenario_name(app: App) -> str:
@@ -302,9 +305,11 @@ class RecordingControls(App):
 
     BINDINGS = [
         # show=False: the footer is for stepping; the help screen lists these.
-        Binding("ctrl+r", "toggle_recording", "Record", show=False,
+        # priority: they work on every screen, dialogs included (a recording must be stoppable anywhere).
+        Binding("ctrl+r", "toggle_recording", "Record", show=False, priority=True,
                 tooltip="Start or stop recording an asciinema cast (with a keystroke log beside it)"),
-        Binding("ctrl+s", "save_svg", "Screenshot", show=False, tooltip="Save the current screen as an SVG file"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False, priority=True,
+                tooltip="Save the current screen as an SVG file"),
     ]
     RECORDER_KEYS = frozenset({"ctrl+r", "ctrl+s"})
 

@@ -91,7 +91,8 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
                     if action.text:
                         cast.marker(item.time, action.text)
                 if not app.is_running:
-                    break  # the script quit the app
+                    end = min(end, round(item.time + pace, 6))  # the script quit the app
+                    break
                 await settle(app, pilot)
                 _freeze_blinking(app)
                 frame = diff.frame(app)

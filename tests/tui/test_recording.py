@@ -203,17 +203,18 @@ async def test_ctrl_r_starts_and_stops_a_new_recording_and_ctrl_s_saves_svg(tmp_
     app = ChainstepApp(load_scenario("xor"))
     app.recording_dir = app.screenshot_dir = str(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")   # the keys work with a dialog open too
         await pilot.press("ctrl+r")
         assert app.recorder is not None and app.recorder.running
         assert REC_BADGE in status(app)
-        await pilot.press("space")
+        await pilot.press("escape", "space")
         await pilot.press("ctrl+r")
         assert app.recorder is None and REC_BADGE not in status(app)
         await pilot.press("ctrl+s")
     casts = list(tmp_path.glob("*.cast"))
     assert len(casts) == 1 and casts[0].name.startswith("chainstep-xor-")
     assert "step 2/19" in emulate(asciinema_cat(casts[0]), *SIZE)[0]
-    assert [e.key for e in read_keylog(keylog_path_for(casts[0]))] == ["space"]   # not the ctrl+r that stopped it
+    assert [e.key for e in read_keylog(keylog_path_for(casts[0]))] == ["escape", "space"]   # not ctrl+r
     svgs = list(tmp_path.glob("*.svg"))
     assert len(svgs) == 1 and "<svg" in svgs[0].read_text()[:200]
 
