@@ -197,6 +197,11 @@ class Watch:
                 self._history[key] = float(v.reshape(-1)[0]) if v.size == 1 else float(np.linalg.norm(v))
         return self._history[key]
 
+    def missing(self, trace: Trace, iteration: int, step: int, window: int = 50) -> int:
+        """How many history points `history` would still have to compute."""
+        last = iteration if (self.given or step >= self.step) else iteration - 1
+        return sum((id(trace), i) not in self._history for i in range(max(0, last - window + 1), last + 1))
+
     def history(self, trace: Trace, iteration: int, step: int, window: int = 50
                 ) -> tuple[list[int], list[float]]:
         """(iterations, values) for up to `window` iterations ending where the cursor is.
@@ -207,3 +212,20 @@ class Watch:
         first = max(0, last - window + 1)
         its = list(range(first, last + 1))
         return its, [self.point(trace, i) for i in its]
+
+
+def param_element(trace: Trace, text: str) -> tuple[str, tuple[int, int]]:
+    """(parameter, element) from `W1[0,1]`; a gradient or update name (`dW1[0,1]`, `W1'`) means its parameter."""
+    name, index = parse(text)
+    if name.endswith("_new"):
+        name = name[:-4]
+    if name[:2] in ("dW", "db") and name[1:] in trace.model.param_names:
+        name = name[1:]
+    params = trace.model.param_names
+    if name not in params:
+        raise WatchError(f"`{name}` is not a parameter: choose one of " + ", ".join(params))
+    shape = np.shape(trace.params_at(0)[name])
+    full = _element(shape, index or (0, 0))
+    if full is None:
+        raise WatchError(f"{name} is {'×'.join(map(str, shape))}: it has no element [{','.join(map(str, index or ()))}]")
+    return name, (int(full[0]), int(full[1]))

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from ..core.cursor import Cursor, GotoError, Shape
 from ..core.scenario import Scenario, ScenarioError, load_scenario
 from ..core.trace import Step, Trace
+from .debugger import DebuggerTools
 from .palette import ChainstepCommands
 from .recording import RecordingControls
 from .screens.error import ErrorScreen
@@ -34,7 +35,7 @@ KEY_BUDGET = 0.004        # seconds of trace computation allowed on the key path
 STEP_CACHE = 512
 
 
-class ChainstepApp(RecordingControls, App[int]):
+class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
@@ -83,6 +84,7 @@ class ChainstepApp(RecordingControls, App[int]):
             with Vertical(id="right"):
                 yield SignGridView(id="signs")
                 yield LossChart(id="loss")
+                yield from self.compose_debugger_panes()
         yield Static("", id="too-small")
         yield Footer()
 
@@ -158,6 +160,7 @@ class ChainstepApp(RecordingControls, App[int]):
         if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
             self.loss.show(trace.cost_history(), c.iteration)
         self._shown_part, self._shown_iteration = c.part, c.iteration
+        self.debugger_show()
 
     def _show_signs(self, c: Cursor, trace: Trace) -> None:
         specs = trace.specs
@@ -283,7 +286,7 @@ class ChainstepApp(RecordingControls, App[int]):
             self.go(self.cursor.at(step=self.trace().index_of(step_id)))
 
     def action_cancel_jump(self) -> None:
-        self.cancel_jump()
+        self.cancel_jump() or self.cancel_search()
 
     def action_goto(self) -> None:
         def check(text: str) -> str | None:
