@@ -40,6 +40,8 @@ PREAMBLE = "\x1b[?25l\x1b[0m\x1b[H\x1b[2J"
 REC_BADGE = "● REC"
 STATUS_KEY_REC = "rec"
 STATUS_KEY_CAPTION = "caption"
+SWALLOWED = "chainstep_swallowed"   # set on a key event that a hook consumed before the app saw it
+RECORDER_KEYS = frozenset({"ctrl+r", "ctrl+s"})
 
 
 def trailer(height: int) -> str:
@@ -149,6 +151,8 @@ class Recorder:
         self._wrapped_driver: Any = None
         self._running = False
         self._previous: dict[str, Any] = {}
+        self._hooks: dict[str, Any] = {}
+        self._write_hook: Any = None
 
     # -- hooks ---------------------------------------------------------------------------------
     def start(self) -> "Recorder":
@@ -162,6 +166,8 @@ class Recorder:
         original_on_event = app.on_event
 
         def _display(screen: Any, renderable: Any) -> None:
+            if not self._running:   # stopped, but a later hook wraps this one: just pass through
+                return original_display(screen, renderable)
             self._wrap_driver()
             if app.is_headless:
                 original_display(screen, renderable)
@@ -176,16 +182,21 @@ class Recorder:
             self._emit(data)
 
         async def on_event(event: events.Event) -> None:
-            if isinstance(event, events.Key) and not event.is_forwarded:
-                self.log_key(event.key)
-            elif isinstance(event, events.Resize) and self._running:
+            if not self._running:
+                return await original_on_event(event)
+            if isinstance(event, events.Resize):
                 size = event.size
                 if (size.width, size.height) != (self.cast.width, self.cast.height):
                     self.cast.resize(self.clock(), size.width, size.height)
+            fresh_key = isinstance(event, events.Key) and not event.is_forwarded  # forwarding marks it
             await original_on_event(event)
+            # Logged once handled: a key that stopped this recording is not in its log, and a key
+            # an inner hook swallowed (a presenter's "next" press) never reached the app.
+            if fresh_key and not getattr(event, SWALLOWED, False):
+                self.log_key(event.key)
 
-        app._display = _display  # type: ignore[method-assign]
-        app.on_event = on_event  # type: ignore[method-assign]
+        self._hooks = {"_display": _display, "on_event": on_event}
+        app.__dict__.update(self._hooks)
         if _is_running(app):
             self._emit(PREAMBLE + self._full_frame())
             self._wrap_driver()
@@ -201,14 +212,18 @@ class Recorder:
         if self.show_badge:
             set_status(self.app, STATUS_KEY_REC, None)
         self._running = False
+        # Unhook only where ours is still the outermost hook; otherwise it stays as a pass-through.
         for name, previous in self._previous.items():
+            if self.app.__dict__.get(name) is not self._hooks[name]:
+                continue
             if previous is None:
                 self.app.__dict__.pop(name, None)
             else:
                 self.app.__dict__[name] = previous
         driver = self._wrapped_driver
         if driver is not None:
-            driver.__dict__.pop("write", None)
+            if driver.__dict__.get("write") is self._write_hook:
+                driver.__dict__.pop("write", None)
             self._wrapped_driver = None
         self.cast.output(self.clock(), trailer(self.cast.height))
         self.cast.close()
@@ -242,7 +257,7 @@ class Recorder:
         driver = getattr(self.app, "_driver", None)
         if driver is None or driver is self._wrapped_driver:
             return
-        original_write = type(driver).write.__get__(driver)
+        original_write = driver.write
 
         def write(data: str) -> None:
             if self._capture is not None:
@@ -250,6 +265,7 @@ class Recorder:
             original_write(data)
 
         driver.write = write
+        self._write_hook = write
         self._wrapped_driver = driver
 
 
@@ -311,7 +327,7 @@ class RecordingControls(App):
         Binding("ctrl+s", "save_svg", "Screenshot", show=False, priority=True,
                 tooltip="Save the current screen as an SVG file"),
     ]
-    RECORDER_KEYS = frozenset({"ctrl+r", "ctrl+s"})
+    RECORDER_KEYS = RECORDER_KEYS
 
     recorder: Recorder | None = None
     recording_dir: str = "."

@@ -19,7 +19,8 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 
 from .cast import CastWriter, KeyEvent, KeyLog, KeyLogWriter, keylog_path_for
-from .recording import STATUS_KEY_CAPTION, ScreenDiff, set_status, trailer, truecolor_console
+from .recording import (RECORDER_KEYS, STATUS_KEY_CAPTION, SWALLOWED, ScreenDiff, set_status, trailer,
+                        truecolor_console)
 from .tape import Action, Caption, Press, schedule
 
 # Fixed, so the header does not depend on who records (only the timestamp does).
@@ -145,6 +146,7 @@ async def export_steps(make_app: Callable[[], App], scenario: Any, directory: st
 
 QUIT_KEYS = frozenset({"ctrl+q", "ctrl+c"})
 STATUS_KEY_REPLAY = "replay"
+PASS_THROUGH = QUIT_KEYS | RECORDER_KEYS   # a presenter can still quit, record and take screenshots
 
 
 def replayable(log: KeyLog) -> list[KeyEvent]:
@@ -197,7 +199,7 @@ def key_event(key: str) -> events.Key:
 
 
 class PresenterReplay:
-    """Each key the presenter presses plays the next logged key instead; quit keys still quit.
+    """Each key the presenter presses plays the next logged key instead; quit and record keys still work.
 
     When the log runs out, keys work normally again.
     """
@@ -216,7 +218,8 @@ class PresenterReplay:
             if isinstance(event, events.Key) and not event.is_forwarded:
                 if id(event) in self._injected:
                     self._injected.discard(id(event))
-                elif event.key not in QUIT_KEYS and self.position < len(self.events):
+                elif event.key not in PASS_THROUGH and self.position < len(self.events):
+                    setattr(event, SWALLOWED, True)   # so a recording of this replay does not log it
                     self._advance()
                     return  # the presenter's own key is swallowed
             await original_on_event(event)

@@ -362,14 +362,21 @@ async def test_replay_at_its_own_pace_reaches_the_same_step(tmp_path: Path) -> N
 async def test_presenter_replay_plays_one_logged_key_per_keypress(tmp_path: Path) -> None:
     log = read_keylog(_keylog(tmp_path, ["space", "space", "down"]))
     app = ChainstepApp(load_scenario("xor"))
+    app.recording_dir = str(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         PresenterReplay(app, log).install()
+        await pilot.press("ctrl+r")   # recording still works during a presentation...
         await pilot.press("x")
         assert app.cursor.step == 1
-        await pilot.press("x", "x")
+        await pilot.press("x")
+        await pilot.press("ctrl+r")
+        await pilot.press("x")        # ...and stopping it leaves the presenter hooked in
         assert app.cursor.step == 4 and app.cursor.phase == "loss"
         await pilot.press("left")   # the log is used up: keys work as usual again
         assert app.cursor.step == 3
+    (cast,) = tmp_path.glob("chainstep-xor-*.cast")
+    # the log of the presentation holds what the app received, not the presenter's x presses
+    assert [e.key for e in read_keylog(keylog_path_for(cast))] == ["space", "space"]
 
 
 def test_replay_cli_reports_a_bad_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
