@@ -241,6 +241,9 @@ def _types(m: dict[str, Any]) -> None:
     for key in ("below", "above"):
         if key in m and (isinstance(m[key], bool) or not isinstance(m[key], (int, float))):
             raise BreakpointError(f"`{key}` must be a number, not {m[key]!r}", key, "write it like 1e-4, without quotes")
+        if key in m and isinstance(m[key], int) and abs(m[key]) > 1e308:   # float() would overflow
+            raise BreakpointError(f"`{key}` is a {len(str(abs(m[key])))}-digit number, too large for a float", key,
+                                  "write a number below 1e308")
     if "at" in m:
         at = m["at"]
         if not (whole(at) or (isinstance(at, list) and at and all(whole(a) for a in at))):

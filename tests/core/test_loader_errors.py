@@ -301,6 +301,10 @@ CASES = [
          "expect[0].value must be a number or a list of rows of numbers", "[[1, 2], [3, 4]]"),
     Case("expect-bound-text", add("expect: [{step: loss.L, below: low}]\n"), 11, 32,
          "expect[0].below must be a number", "without quotes"),
+    Case("breakpoint-unknown-condition", add("breakpoints: [{when: vanish}]\n"), 11, 22, "unknown condition `vanish`",
+         "did you mean `vanishing`?"),
+    Case("breakpoint-threshold-huge", add("breakpoints: [{when: vanishing, layer: 1, below: 1" + "0" * 400 + "}]\n"),
+         11, 50, "`below` is a 401-digit number", "below 1e308"),
     Case("expect-per-sample-mean-with-value", add("expect: [{check: per_sample_mean, value: 1}]\n"), 11, 42,
          "per_sample_mean compares two computations", "delete `value`"),
 ]
