@@ -6,7 +6,7 @@ import sys
 import time
 from collections import OrderedDict
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -72,6 +72,7 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self._shown_part: int | None = None
         self._shown_iteration: int | None = None
         self._target: Cursor | None = None   # a far jump being computed in the background
+        self._seconds_per_iteration: dict[int, float] = {}
 
     # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -103,11 +104,12 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self._check_size()
         self.show_position()
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
 
-    def _check_size(self) -> None:
-        w, h = self.size
+    def _check_size(self, w: int | None = None, h: int | None = None) -> None:
+        if w is None or h is None:
+            w, h = self.size
         small = w < MIN_WIDTH or h < MIN_HEIGHT
         self.screen.set_class(small, "-too-small")
         if small:
@@ -159,6 +161,7 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self._show_signs(c, trace)
         if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
             self.loss.show(trace.cost_history(), c.iteration)
+            self._prefetch_neighbours()
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
 
@@ -177,19 +180,33 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
 
     # ---- moving -------------------------------------------------------------------------
     def _iteration_seconds(self, part: int) -> float:
-        """A rough cost of one iteration: Python overhead plus the multiply-adds."""
+        """What one iteration of this part costs: measured once some ran, else a rough guess."""
+        measured = self._seconds_per_iteration.get(part)
+        if measured is not None:
+            return measured
         p = self.scenario.parts[part]
         sizes = p.model.sizes
         macs = sum(a * b for a, b in zip(sizes, sizes[1:])) * max(1, p.x.shape[1])
-        return 60e-6 + macs * 6 / 4e9
+        return 60e-6 + macs * 6 / 2e9
+
+    def _timed_record(self, part: int, iteration: int) -> None:
+        """trace.record, remembering how long an iteration takes (any thread)."""
+        trace = self.trace(part)
+        n = trace.distance(iteration)
+        t0 = time.perf_counter()
+        trace.record(iteration)
+        if n:
+            per = (time.perf_counter() - t0) / n
+            old = self._seconds_per_iteration.get(part)
+            self._seconds_per_iteration[part] = per if old is None else 0.7 * old + 0.3 * per
 
     def go(self, target: Cursor) -> None:
-        """Move to `target`: at once when it is cheap, through a worker when it needs many iterations."""
+        """Move to `target`: at once when it is cheap, through a worker when it needs computing."""
         self.cancel_jump()
         distance = self.trace(target.part).distance(target.iteration)
-        if distance > 1 and distance * self._iteration_seconds(target.part) > KEY_BUDGET:
+        if distance and distance * self._iteration_seconds(target.part) > KEY_BUDGET:
             self._target = target
-            self.status.set_extra("jump", f"computing iteration 0/{target.iteration + 1} (Esc stops)")
+            self.status.set_extra("jump", f"computing iteration {target.iteration + 1}… (Esc stops)")
             self._compute(target)
             return
         self.cursor = target
@@ -208,24 +225,27 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         """Compute the iterations up to `target` in chunks, reporting progress, then arrive."""
         worker = get_current_worker()
         trace = self.trace(target.part)
-        chunk = max(1, int(KEY_BUDGET / self._iteration_seconds(target.part)))
-        last_report = 0.0
+        first = trace.distance(target.iteration)
+        last_report = time.monotonic()
         while not worker.is_cancelled:
             d = trace.distance(target.iteration)
             if d == 0:
                 break
+            chunk = max(1, int(0.02 / self._iteration_seconds(target.part)))
             upto = min(target.iteration, target.iteration - d + chunk)
-            trace.record(upto)   # each chunk holds the trace's lock only briefly
+            self._timed_record(target.part, upto)
             now = time.monotonic()
-            if now - last_report > 0.05:
+            if now - last_report > 0.1:
                 last_report = now
-                self.call_from_thread(self._progress, target, upto)
+                done = first - trace.distance(target.iteration)
+                self.call_from_thread(self._progress, target, done, first)
         if not worker.is_cancelled:
             self.call_from_thread(self._arrive, target)
 
-    def _progress(self, target: Cursor, upto: int) -> None:
+    def _progress(self, target: Cursor, done: int, total: int) -> None:
         if self._target is target:
-            self.status.set_extra("jump", f"computing iteration {upto + 1}/{target.iteration + 1} (Esc stops)")
+            self.status.set_extra("jump", f"computing iteration {target.iteration + 1}: "
+                                          f"{100 * done // max(1, total)}% (Esc stops)")
 
     def _arrive(self, target: Cursor) -> None:
         if self._target is not target:
@@ -234,6 +254,23 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self.status.set_extra("jump", None)
         self.cursor = target
         self.show_position()
+
+    def _prefetch_neighbours(self) -> None:
+        """Compute the iterations either side of this one in the background, so crossing is instant."""
+        c = self.cursor
+        trace = self.trace()
+        wanted = [i for i in (c.iteration + 1, c.iteration - 1)
+                  if 0 <= i < trace.iterations and trace.distance(i)]
+        if wanted:
+            self._prefetch(c.part, wanted)
+
+    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
+    def _prefetch(self, part: int, iterations: list[int]) -> None:
+        worker = get_current_worker()
+        for i in iterations:
+            if worker.is_cancelled:
+                return
+            self._timed_record(part, i)
 
     # ---- actions ------------------------------------------------------------------------
     def action_next_step(self) -> None:
@@ -324,6 +361,7 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self.scenario = scenario
         self.cursor = self._cursor_for(scenario)
         self._steps.clear()
+        self._seconds_per_iteration.clear()
         self._shown_part = self._shown_iteration = None
         self.show_position()
         self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)

@@ -45,6 +45,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Does")
         for keys, desc, tip in binding_rows(self.app, all_bindings(self.app)):
             table.add_row(keys, desc + (f" [dim]– {tip}[/]" if tip else ""))
+        self.table = table
         with Vertical(id="help-dialog"):
             yield Static("[b]chainstep keys[/]   [dim](Esc to close)[/]", id="help-title")
             with VerticalScroll(id="help-body"):

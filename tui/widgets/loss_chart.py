@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from ...core.formatting import num
@@ -30,6 +32,9 @@ class LossChart(PlotextPlot, can_focus=False):
         vals = costs[idx]
         finite = np.isfinite(vals)
         xs, ys = idx[finite] + 1, vals[finite]
+        log = bool(len(ys)) and float(ys.min()) > 0 and float(ys.max()) / float(ys.min()) > 1e6
+        if log:   # a diverging run spans hundreds of decades: plot the exponent instead
+            ys = np.log10(ys)
         if len(xs) > MAX_POINTS:   # keep every k-th point plus the last, so the shape survives
             keep = np.unique(np.append(np.linspace(0, len(xs) - 1, MAX_POINTS).astype(int), len(xs) - 1))
             xs, ys = xs[keep], ys[keep]
@@ -47,10 +52,11 @@ class LossChart(PlotextPlot, can_focus=False):
         self.summary = title
         plt.title(title)
         plt.xlabel("iteration")
+        plt.ylabel("log₁₀ cost" if log else "")
         if len(xs):
             plt.plot(xs.tolist(), ys.tolist(), marker="braille", color="cyan")
-            if math.isfinite(now):
-                plt.scatter([current + 1], [float(now)], marker="●", color="orange")
+            if math.isfinite(now) and (now > 0 or not log):
+                plt.scatter([current + 1], [math.log10(now) if log else float(now)], marker="●", color="orange")
             lo, hi = float(ys.min()), float(ys.max())
             if hi == lo:
                 hi, lo = hi + (abs(hi) or 1) * 0.1, lo - (abs(lo) or 1) * 0.1
@@ -58,3 +64,9 @@ class LossChart(PlotextPlot, can_focus=False):
             plt.xlim(1, max(int(xs.max()), current + 1, 2))
         plt.vline(current + 1, "orange")
         self.refresh()
+
+    def render(self) -> RenderResult:
+        try:
+            return super().render()
+        except (OverflowError, ValueError, ZeroDivisionError):   # plotext cannot scale some ranges
+            return Text(f"{self.summary}\n(the values cannot be drawn at this scale)")

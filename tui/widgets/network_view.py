@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.style import Style
-from rich.text import Text
+from rich.segment import Segment
 from textual import events
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ...core.formatting import sub
@@ -42,6 +43,9 @@ class NetworkView(Widget):
         self._focus: frozenset[str] = frozenset()
         self._direction = "forward"
         self._columns: list[Column] = []
+        self._template_key: tuple | None = None
+        self._template_rows: list = []
+        self._style_cache: dict[str, Style] | None = None
 
     def set_model(self, sizes: tuple[int, ...], activations: tuple[str, ...]) -> None:
         self.sizes, self.acts = tuple(sizes), tuple(activations)
@@ -78,84 +82,109 @@ class NetworkView(Widget):
         names = {a_name(l, depth)} | ({f"u{l}"} if l else set())
         return bool(names & self._focus)
 
-    def render(self) -> Text:
-        if not self.sizes:
-            return Text("")
-        width, height = max(1, self.size.width), max(3, self.size.height)
+    def _template(self, width: int, height: int) -> list[list[tuple[int, str, str, int | None]]]:
+        """Rows of (x, text, role, layer): what to draw where, independent of the current step.
+
+        Roles: name, node, size, wlabel, blabel, ylabel, arrow, lname, lnode, lsize.
+        """
+        key = (width, height, self.sizes, self.acts)
+        if self._template_key == key:
+            return self._template_rows
         self._columns = cols = self._layout(width)
         depth = len(self.sizes) - 1
-        grid = [[(" ", Style())] * width for _ in range(height)]
+        rows: list[list[tuple[int, str, str, int | None]]] = [[] for _ in range(height)]
+        n_rows = max(1, height - 2)      # one line of names on top, one of sizes below
+        mid = 1 + n_rows // 2
 
-        def put(x: int, y: int, s: str, style: Style) -> None:
+        def centred(col: Column, y: int, s: str, role: str, layer: int | None) -> None:
             if 0 <= y < height:
-                for i, ch in enumerate(s):
-                    if 0 <= x + i < width:
-                        grid[y][x + i] = (ch, style)
+                rows[y].append((col.start + max(0, (col.width - len(s)) // 2), s, role, layer))
 
-        def centred(col: Column, y: int, s: str, style: Style) -> None:
-            put(col.start + max(0, (col.width - len(s)) // 2), y, s, style)
-
-        node, hot = self.get_component_rich_style("network-view--node"), self.get_component_rich_style("network-view--hot")
-        edge, label = self.get_component_rich_style("network-view--edge"), self.get_component_rich_style("network-view--label")
-        dim = self.get_component_rich_style("network-view--dim")
-        flow = self.get_component_rich_style(f"network-view--{self._direction}")
-        rows = max(1, height - 2)      # one line of names on top, one of sizes below
-        mid = 1 + rows // 2
         for col in cols:
             if col.kind == "layer":
                 l = col.layer or 0
                 n = self.sizes[l]
-                is_hot = self._hot_layer(l)
-                style = hot if is_hot else node
-                centred(col, 0, "x" if l == 0 else ("ŷ" if l == depth else f"a{sub(l)}"),
-                        hot if is_hot else label)
-                if n <= rows:
-                    top = 1 + (rows - n) // 2
+                centred(col, 0, "x" if l == 0 else ("ŷ" if l == depth else f"a{sub(l)}"), "name", l)
+                if n <= n_rows:
+                    top = 1 + (n_rows - n) // 2
                     for j in range(n):
-                        centred(col, top + j, "●", style)
-                else:
-                    box_h = rows
+                        centred(col, top + j, "●", "node", l)
+                else:   # too many units to draw: a box with the count
                     inner = col.width - 2
-                    put(col.start, 1, "╭" + "─" * inner + "╮", style)
-                    for j in range(2, box_h):
-                        put(col.start, j, "│" + " " * inner + "│", style)
-                    put(col.start, box_h, "╰" + "─" * inner + "╯", style)
-                    centred(col, mid, str(n), style)
+                    rows[1].append((col.start, "╭" + "─" * inner + "╮", "node", l))
+                    for j in range(2, n_rows):
+                        body = str(n).center(inner) if j == mid else " " * inner
+                        rows[j].append((col.start, "│" + body + "│", "node", l))
+                    if n_rows >= 2:
+                        rows[n_rows].append((col.start, "╰" + "─" * inner + "╯", "node", l))
                 act = "in" if l == 0 else self.acts[l - 1][:4]
-                centred(col, height - 1, f"{n} {act}" if len(f"{n} {act}") <= col.width else str(n), dim)
+                label = f"{n} {act}" if len(f"{n} {act}") <= col.width else str(n)
+                centred(col, height - 1, label, "size", l)
             elif col.kind == "edge":
                 l = col.layer
                 if l is not None:
-                    w_hot = f"W{l}" in self._focus
-                    b_hot = f"b{l}" in self._focus
-                    centred(col, mid - 1, f"W{sub(l)}", hot if w_hot else label)
-                    centred(col, mid + 1, f"b{sub(l)}", hot if b_hot else dim)
-                    line_style = flow if (w_hot or b_hot) else edge
+                    centred(col, mid - 1, f"W{sub(l)}", "wlabel", l)
+                    centred(col, mid + 1, f"b{sub(l)}", "blabel", l)
                 else:
-                    centred(col, mid - 1, "y", hot if "y" in self._focus else dim)
-                    line_style = flow if "L" in self._focus else edge
-                body = "─" * max(1, col.width - 2)
-                arrow = (" " + body[:-1] + "▶") if self._direction == "forward" else (" ◀" + body[:-1])
-                put(col.start, mid, arrow[: col.width], line_style)
+                    centred(col, mid - 1, "y", "ylabel", None)
+                rows[mid].append((col.start, " " * col.width, "arrow", l))   # filled per direction
             else:
-                is_hot = "L" in self._focus
-                centred(col, 0, "L", hot if is_hot else label)
-                centred(col, mid, "■", hot if is_hot else node)
-                centred(col, height - 1, "loss", dim)
-        text = Text(no_wrap=True, overflow="crop")
-        for y, row in enumerate(grid):
-            if y:
-                text.append("\n")
-            run, run_style = "", None
-            for ch, st in row:
-                if st is not run_style and run:
-                    text.append(run, run_style)
-                    run = ""
-                run_style = st
-                run += ch
-            if run:
-                text.append(run, run_style)
-        return text
+                centred(col, 0, "L", "lname", None)
+                centred(col, mid, "■", "lnode", None)
+                centred(col, height - 1, "loss", "lsize", None)
+        for r in rows:
+            r.sort()
+        self._template_key, self._template_rows = key, rows
+        return rows
+
+    def _styles(self) -> dict[str, Style]:
+        if self._style_cache is None:
+            names = ("node", "hot", "edge", "label", "dim", "forward", "backward")
+            self._style_cache = {n: self.get_component_rich_style(f"network-view--{n}") for n in names}
+            self._style_cache["base"] = self.rich_style
+        return self._style_cache
+
+    def notify_style_update(self) -> None:
+        self._style_cache = None
+        super().notify_style_update()
+
+    def _role_style(self, role: str, layer: int | None, st: dict[str, Style]) -> Style:
+        f = self._focus
+        if role in ("name", "node"):
+            return st["hot"] if self._hot_layer(layer or 0) else (st["label"] if role == "name" else st["node"])
+        if role == "wlabel":
+            return st["hot"] if f"W{layer}" in f else st["label"]
+        if role == "blabel":
+            return st["hot"] if f"b{layer}" in f else st["dim"]
+        if role == "ylabel":
+            return st["hot"] if "y" in f else st["dim"]
+        if role == "arrow":
+            active = ("L" in f) if layer is None else (f"W{layer}" in f or f"b{layer}" in f)
+            return st[self._direction] if active else st["edge"]
+        if role in ("lname", "lnode"):
+            return st["hot"] if "L" in f else (st["label"] if role == "lname" else st["node"])
+        return st["dim"]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        st = self._styles()
+        if not self.sizes:
+            return Strip.blank(width, st["base"])
+        rows = self._template(width, max(3, self.content_region.height))
+        if y >= len(rows):
+            return Strip.blank(width, st["base"])
+        segs, x = [], 0
+        for start, text, role, layer in rows[y]:
+            if start < x:
+                continue
+            if start > x:
+                segs.append(Segment(" " * (start - x), st["base"]))
+            if role == "arrow":
+                body = "─" * max(1, len(text) - 2)
+                text = ((" " + body[:-1] + "▶") if self._direction == "forward" else (" ◀" + body[:-1]))[: len(text)]
+            segs.append(Segment(text, self._role_style(role, layer, st)))
+            x = start + len(text)
+        return Strip(segs).crop_extend(0, width, st["base"])
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

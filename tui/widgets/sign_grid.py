@@ -14,8 +14,9 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...core.formatting import sub
 from ...core.summary import block_mean
@@ -54,94 +55,138 @@ def _shade(style: Style, level: int) -> Style:
     return style + (Style(dim=True) if level == 0 else Style(bold=True) if level == 2 else Style())
 
 
+Run = tuple[str, str]   # text and a style key: "raise0".."raise2", "lower0".."lower2", "zero", ...
+
+
+def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -> list[list[Run]]:
+    """The sign grid as lines of styled runs (adjacent glyphs of one style merged)."""
+    out: list[list[Run]] = [[(f"{RAISE} up", "raise2"), ("  ", "dim"), (f"{LOWER} down", "lower2"),
+                             ("  ", "dim"), (f"{ZERO} zero", "zero"), ("  brighter = larger", "dim")]]
+    for p in params:
+        head: list[Run] = [(p.label, "title")]
+        if p.grad is not None:
+            head.append((f" {'×'.join(map(str, p.grad.shape))}", "dim"))
+        if p.frozen:
+            head.append(("  frozen: the update leaves it as it is", "dim"))
+        elif p.grad is None:
+            head.append((f"  pending until {p.reached_at}", "dim"))
+        elif p.applied:
+            head.append(("  updated ✓", "dim"))
+        out.append(head)
+        if p.grad is None or p.frozen:
+            continue
+        g = np.asarray(p.grad, dtype=np.float64)
+        g = g.reshape(g.shape[0], -1) if g.ndim >= 2 else g.reshape(-1, 1)
+        grid = block_mean(g, max_rows, max(1, (width - 2) // 2))
+        if grid.shape != g.shape:
+            out.append([(f"  block means, {grid.shape[0]}×{grid.shape[1]} cells", "dim")])
+        with np.errstate(all="ignore"):
+            mags = np.abs(grid[np.isfinite(grid)])
+        top = float(mags.max()) if mags.size else 0.0
+        for row in grid:
+            runs: list[Run] = [("  ", "dim")]
+            for v in row.tolist():
+                gl = glyph(v)
+                if gl == BAD:
+                    key = "bad"
+                elif gl == ZERO:
+                    key = "zero"
+                else:
+                    ratio = abs(v) / top if top else 0.0
+                    key = ("raise" if gl == RAISE else "lower") + ("2" if ratio >= 0.5 else "1" if ratio >= 0.1 else "0")
+                if runs[-1][1] == key:
+                    runs[-1] = (runs[-1][0] + gl + " ", key)
+                else:
+                    runs.append((gl + " ", key))
+            out.append(runs)
+    return out
+
+
+def resolve_styles(base: dict[str, Style]) -> dict[str, Style]:
+    """Style keys of `grid_lines` from the six base styles."""
+    out = {k: base[k] for k in ("zero", "bad", "title", "dim")}
+    for k in ("raise", "lower"):
+        for level in range(3):
+            out[f"{k}{level}"] = _shade(base[k], level)
+    return out
+
+
 class SignGrid:
     """A Rich renderable of the sign grids of all parameters."""
 
     def __init__(self, params: list[ParamSigns], styles: dict[str, Style] | None = None,
                  max_rows: int = MAX_ROWS) -> None:
         self.params = params
-        self.styles = {**DEFAULT_STYLES, **(styles or {})}
+        self.styles = resolve_styles({**DEFAULT_STYLES, **(styles or {})})
         self.max_rows = max_rows
 
     def lines(self, width: int) -> list[Text]:
-        s = self.styles
-        out: list[Text] = []
-        legend = Text()
-        legend.append(f"{RAISE} up", s["raise"]).append("  ").append(f"{LOWER} down", s["lower"])
-        legend.append("  ").append(f"{ZERO} zero", s["zero"]).append("  brighter = larger", s["dim"])
-        out.append(legend)
-        for p in self.params:
-            head = Text()
-            head.append(p.label, s["title"])
-            if p.grad is not None:
-                head.append(f" {'×'.join(map(str, p.grad.shape))}", s["dim"])
-            if p.frozen:
-                head.append("  frozen: the update leaves it as it is", s["dim"])
-            elif p.grad is None:
-                head.append(f"  pending until {p.reached_at}", s["dim"])
-            elif p.applied:
-                head.append("  updated ✓", s["dim"])
-            out.append(head)
-            if p.grad is None or p.frozen:
-                continue
-            g = np.asarray(p.grad, dtype=np.float64)
-            g = g.reshape(g.shape[0], -1) if g.ndim >= 2 else g.reshape(-1, 1)
-            cols = max(1, (width - 2) // 2)
-            grid = block_mean(g, self.max_rows, cols)
-            if grid.shape != g.shape:
-                out.append(Text(f"  block means, {grid.shape[0]}×{grid.shape[1]} cells", s["dim"]))
-            with np.errstate(all="ignore"):
-                mags = np.abs(grid[np.isfinite(grid)])
-            top = float(mags.max()) if mags.size else 0.0
-            for row in grid:
-                line = Text("  ")
-                for v in row:
-                    v = float(v)
-                    gl = glyph(v)
-                    if gl == BAD:
-                        line.append(gl + " ", s["bad"])
-                    elif gl == ZERO:
-                        line.append(gl + " ", s["zero"])
-                    else:
-                        ratio = abs(v) / top if top else 0.0
-                        level = 2 if ratio >= 0.5 else (1 if ratio >= 0.1 else 0)
-                        line.append(gl + " ", _shade(s["raise" if gl == RAISE else "lower"], level))
-                out.append(line)
+        out = []
+        for runs in grid_lines(self.params, width, self.max_rows):
+            text = Text(no_wrap=True, overflow="crop")
+            for chunk, key in runs:
+                text.append(chunk, self.styles[key])
+            out.append(text)
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for line in self.lines(options.max_width):
-            line.no_wrap, line.overflow = True, "crop"
-            yield line
+        yield from self.lines(options.max_width)
 
 
-class SignGridView(VerticalScroll, can_focus=False):
-    """The pane holding the sign grid; redrawn only when what it shows changes."""
+class SignGridView(ScrollView, can_focus=False):
+    """The pane holding the sign grid: a line-API widget, redrawn only when what it shows changes."""
 
     COMPONENT_CLASSES = {"sign-grid--raise", "sign-grid--lower", "sign-grid--zero", "sign-grid--bad",
                          "sign-grid--title", "sign-grid--dim"}
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._body = Static("", id="sign-body")
+        self.params: list[ParamSigns] = []
         self._key: object = None
-        self.grid: SignGrid | None = None
+        self._lines: list[list[Run]] | None = None
+        self._width = -1
+        self._style_cache: dict[str, Style] | None = None
 
-    def compose(self):
-        yield self._body
+    def notify_style_update(self) -> None:
+        self._style_cache = None   # the theme or stylesheet changed
+        super().notify_style_update()
 
     def show(self, params: list[ParamSigns], key: object) -> None:
         """`key` identifies what `params` hold (part, iteration, which gradients, which applied)."""
         if key == self._key:
             return
         self._key = key
-        styles = {n: self.get_component_rich_style(f"sign-grid--{n}") for n in DEFAULT_STYLES}
-        self.grid = SignGrid(params, styles)
-        self._body.update(self.grid)
+        self.params = params
+        self._lines = None
+        self._layout()
+        self.refresh()
+
+    def _layout(self) -> list[list[Run]]:
+        width = self.scrollable_content_region.width
+        if self._lines is None or width != self._width:
+            self._width = width
+            self._lines = grid_lines(self.params, max(4, width))
+            self.virtual_size = Size(width, len(self._lines))
+        return self._lines
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._layout()
+        width = self.scrollable_content_region.width
+        line = y + self.scroll_offset.y
+        if line >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        styles = self._styles()
+        return Strip([Segment(t, styles[k]) for t, k in lines[line]]).crop_extend(0, width, self.rich_style)
+
+    def _styles(self) -> dict[str, Style]:
+        if self._style_cache is None:
+            self._style_cache = resolve_styles(
+                {n: self.get_component_rich_style(f"sign-grid--{n}") for n in DEFAULT_STYLES})
+        return self._style_cache
 
     @property
     def plain(self) -> str:
-        if self.grid is None:
-            return ""
-        width = max(10, self.scrollable_content_region.width)
-        return "\n".join(t.plain for t in self.grid.lines(width))
+        return "\n".join("".join(t for t, _ in runs) for runs in self._layout())

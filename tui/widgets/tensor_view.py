@@ -25,16 +25,16 @@ BIG = 64           # tensors with more elements than this also get a summary lin
 
 
 def cell_text(v: float) -> str:
-    """A value in CELL-1 characters, right-aligned."""
+    """A value right-aligned in CELL characters, at least one of them a leading space."""
     if not math.isfinite(v):
         s = num(v)
     elif v == 0:
         s = "0"
     else:
         s = f"{v:.4g}"
-        if len(s) > CELL - 1:
+        if len(s) > CELL - 2:
             s = f"{v:.2e}"
-    return s.rjust(CELL - 1)[: CELL - 1] + " "
+    return s.rjust(CELL)[-CELL:]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,23 @@ class Block:
         return 1 + (1 if self.summary else 0) + self.rows + 1   # header, summary, rows, blank
 
 
+_SUMMARIES: dict[int, tuple[np.ndarray, str]] = {}
+
+
 def _summary(t: Tensor) -> str | None:
+    """The statistics line of a big tensor; remembered per array, since steps share tensors."""
     if t.value.size <= BIG:
         return None
+    hit = _SUMMARIES.get(id(t.value))
+    if hit is not None and hit[0] is t.value:
+        return hit[1]
     s = stats(t.value)
     text = f"min {num(s.min)}  max {num(s.max)}  mean {num(s.mean)}  norm {num(s.norm)}"
     if s.nonfinite:
         text += f"  ({s.nonfinite} inf/NaN)"
+    if len(_SUMMARIES) > 64:
+        _SUMMARIES.clear()
+    _SUMMARIES[id(t.value)] = (t.value, text)   # holding the array keeps its id from being reused
     return text
 
 
@@ -74,6 +84,7 @@ class TensorView(ScrollView, can_focus=False):
         self._starts: list[int] = []
         self._key: object = None
         self._index_w = 4
+        self._style_cache: dict[str, Style] | None = None
 
     def show(self, step: Step, key: object = None) -> None:
         key = key if key is not None else (step.id, step.iteration, id(step))
@@ -100,26 +111,34 @@ class TensorView(ScrollView, can_focus=False):
         self.refresh()
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"tensor-view--{name}")
+        if self._style_cache is None:
+            self._style_cache = {n.rsplit("--", 1)[1]: self.get_component_rich_style(n)
+                                 for n in self.COMPONENT_CLASSES}
+            self._style_cache["base"] = self.rich_style
+        return self._style_cache[name]
+
+    def notify_style_update(self) -> None:
+        self._style_cache = None
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         sx, sy = self.scroll_offset
         line = sy + y
         if not self.blocks or line >= self.virtual_size.height:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         b = self.blocks[bisect.bisect_right(self._starts, line) - 1]
         off = line - b.start
         if off == 0:
             shape = f"{b.rows}×{b.cols}"
             segs = [Segment(f"{b.tensor.label}", self._style("result" if b.role == "result" else "header")),
                     Segment(f"  {shape}  {b.role} ({b.tensor.name})", self._style("summary"))]
-            return Strip(segs).crop_extend(0, width, self.rich_style)
+            return Strip(segs).crop_extend(0, width, self._style("base"))
         if b.summary and off == 1:
-            return Strip([Segment("  " + b.summary, self._style("summary"))]).crop_extend(0, width, self.rich_style)
+            return Strip([Segment("  " + b.summary, self._style("summary"))]).crop_extend(0, width, self._style("base"))
         r = off - (2 if b.summary else 1)
         if r >= b.rows:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         iw = self._index_w
         prefix = Strip([Segment(f"{r}".rjust(iw - 2) + " │", self._style("index"))])
         view_w = max(0, width - iw)
@@ -133,7 +152,7 @@ class TensorView(ScrollView, can_focus=False):
             style = bad if not math.isfinite(v) else (pos if v > 0 else neg if v < 0 else zero)
             segs.append(Segment(cell_text(v), style))
         cells = Strip(segs).crop(int(sx) - c0 * CELL, int(sx) - c0 * CELL + view_w) if segs else Strip([])
-        return Strip.join([prefix, cells.extend_cell_length(view_w, self.rich_style)])
+        return Strip.join([prefix, cells.extend_cell_length(view_w, self._style("base"))])
 
     @property
     def plain(self) -> str:
