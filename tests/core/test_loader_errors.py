@@ -486,14 +486,14 @@ def _print_table() -> None:   # pragma: no cover - run by hand for the closing n
     for c in CASES:
         try:
             load_text(c.text, "s.yaml")
-            print(f"| {c.id} | (loaded!) |")
+            print(f"- {c.id}: (loaded!)")
         except ScenarioError as e:
-            print(f"| {c.id} | `{str(e).replace('|', '¦')}` |")
+            print(f"- {c.id}: {e}")
     for p in _bad_files():
         try:
             load_scenario(p)
         except ScenarioError as e:
-            print(f"| data/bad/{p.name} | `{str(e).replace(str(ROOT) + '/', '').replace('|', '¦')}` |")
+            print(f"- data/bad/{p.name}: {str(e).replace(str(ROOT) + '/', '')}")
 
 
 if __name__ == "__main__":   # pragma: no cover
