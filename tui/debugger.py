@@ -217,12 +217,15 @@ class DebuggerTools(App):
     def _search_done(self, start, result: SearchResult, forward: bool) -> None:
         self._dbg_search = None
         self.status.set_extra("search", None)
-        if result.cancelled:
-            upto = "" if result.last_iteration is None else f" (searched up to iteration {result.last_iteration + 1})"
-            self.notify(f"Stopped after {result.scanned} iteration(s){upto}; the cursor stays here", timeout=4)
-            return
         if self.cursor != start:
             self.notify("You moved while the search ran: its result was dropped", timeout=3)
+            return
+        if result.cancelled:
+            last = result.last_iteration
+            self.notify(f"Stopped after searching {result.scanned} iteration(s): no breakpoint hit in them", timeout=4)
+            # Like interrupting a running program: stand where the search had got to.
+            if last is not None and (last > start.iteration if forward else last < start.iteration):
+                self.go(start.at(iteration=last, step=0))
             return
         if result.hit is None:
             where = "end" if forward else "start"

@@ -48,7 +48,9 @@ class LandscapeChart(PlotextPlot, can_focus=False):
 class LandscapeScreen(ModalScreen[None]):
     """+ and − zoom; a new element can be typed in the field."""
 
+    AUTO_FOCUS = ""   # the keys below, not the element field, have the keyboard until e is pressed
     BINDINGS = [
+        Binding("e", "edit", "Element…", tooltip="Type another parameter element, e.g. W2[0,1]"),
         Binding("escape,l", "close", "Close"),
         Binding("plus,equals_sign", "zoom(0.5)", "Zoom in"),
         Binding("minus", "zoom(2.0)", "Zoom out"),
@@ -65,7 +67,7 @@ class LandscapeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ls-dialog"):
             yield Static(Text.assemble(("Loss landscape along one parameter", "bold"),
-                                       ("   + / − zoom · Esc closes", "dim")), id="ls-title")
+                                       ("   + / − zoom · e element · Esc closes", "dim")), id="ls-title")
             with Horizontal(classes="tool-field"):
                 yield Label("Parameter element", classes="tool-label")
                 yield Input(self.element, id="ls-element", classes="tool-input")
@@ -126,6 +128,9 @@ class LandscapeScreen(ModalScreen[None]):
         if not d.finite:
             info.append("\nThe numbers here are not finite (the run has diverged): nothing to draw.", "bold red")
         self.query_one("#ls-info", Static).update(info)
+
+    def action_edit(self) -> None:
+        self.query_one("#ls-element", Input).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -22,7 +22,9 @@ MAX_ROWS = 64   # per-sample rows listed; the mean and the counts always cover e
 class MinibatchScreen(ModalScreen[None]):
     """`t` toggles between the batch route (one pass, one gradient) and the per-sample route."""
 
+    AUTO_FOCUS = ""   # the keys below, not the element field, have the keyboard until e is pressed
     BINDINGS = [
+        Binding("e", "edit", "Element…", tooltip="Type another parameter element, e.g. W2[0,1]"),
         Binding("escape,m", "close", "Close"),
         Binding("t", "toggle", "Batch / per sample", tooltip="Switch between the two routes to the gradient"),
     ]
@@ -36,7 +38,7 @@ class MinibatchScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="mb-dialog"):
             yield Static(Text.assemble(("Minibatch: per-sample gradients and the batch gradient", "bold"),
-                                       ("   t toggles · Esc closes", "dim")), id="mb-title")
+                                       ("   t toggles · e element · Esc closes", "dim")), id="mb-title")
             with Horizontal(classes="tool-field"):
                 yield Label("Parameter element", classes="tool-label")
                 yield Input(self.element, id="mb-element", classes="tool-input")
@@ -86,9 +88,10 @@ class MinibatchScreen(ModalScreen[None]):
                 table.add_row(str(j + 1), num(value))
             if v.samples > MAX_ROWS:
                 table.add_row("…", Text(f"{v.samples - MAX_ROWS} more", "dim"))
-            body = Group(head, Text("Per-sample route: backpropagate each sample alone.", "italic"), table,
-                         Text.assemble(f"\n{how} of the {v.samples} per-sample values: ", (num(v.combined), "bold"),
-                                       "\nbatch gradient (one pass):          ", (num(v.batch), "bold")))
+            body = Group(head, Text.assemble(f"{how} of the {v.samples} per-sample values: ", (num(v.combined), "bold"),
+                                             "\nbatch gradient (one pass):  ".ljust(len(how) + 30), (num(v.batch), "bold"),
+                                             "\n"),
+                         Text("Per-sample route: backpropagate each sample alone.", "italic"), table)
         else:
             body = Group(head, Text.assemble(
                 ("Batch route: one pass over the whole batch.", "italic"),
@@ -110,6 +113,9 @@ class MinibatchScreen(ModalScreen[None]):
             f"the batch product does the {v.combining_adds:,} combining additions inside itself. "
             "The saving is in values produced and stored, not in arithmetic.")
         self.query_one("#mb-counts", Static).update(counts)
+
+    def action_edit(self) -> None:
+        self.query_one("#mb-element", Input).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
