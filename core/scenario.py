@@ -21,6 +21,7 @@ import yaml
 from .. import scenarios as _bundled_package
 from .activations import ACTIVATIONS
 from .data import GENERATORS, INIT_SCHEMES, generate, init_params
+from .external import EXTERNAL_DATA_KEYS, read_data, read_params
 # The format's key tables (for unknown-key errors and `chainstep schema`) and limits live in format_spec.
 from .format_spec import (CHECKS, DATA_KEYS, EXPECT_KEYS, INIT_KEYS, LAYER_KEYS, MAX_INPUTS, MAX_ITERATIONS,
                           MAX_LAYERS, MAX_SAMPLES, MAX_UNITS, NETWORK_KEYS, OPTIMIZER_KEYS, PART_KEYS, TOP_KEYS)
@@ -527,6 +528,10 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
     params = init_params(tuple(sizes), scheme, seed, scale)
     names = [f"{k}{l}" for l in range(1, depth + 1) for k in "Wb"]
     given = raw.get("params", {})
+    if isinstance(given, dict) and "file" in given:   # weights trained elsewhere (core/external.py)
+        explicit = {k: val for k, val in given.items() if k not in ("file", "keys")}
+        params.update(read_params(given, path + ("params",), v, tuple(sizes), set(explicit) & set(names)))
+        given = explicit
     given = v.mapping(given, path + ("params",), {n: "" for n in names}) if given else {}
     for name, value in given.items():
         pp = path + ("params", name)
@@ -553,7 +558,9 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
     dpath = path + ("data",)
     data = v.mapping(v.require(raw, "data", path, "add data: {x: [[...]], y: [[...]]} or data: {generator: ...}"),
                      dpath, DATA_KEYS)
-    if "generator" in data:
+    if any(k in data for k in EXTERNAL_DATA_KEYS):   # data saved elsewhere (core/external.py)
+        x, y = read_data(data, dpath, v, inputs, sizes[-1])
+    elif "generator" in data:
         if "x" in data or "y" in data:
             raise v.err(dpath, "data has both a generator and x/y", "keep one of them")
         x, y = _generated(data["generator"], dpath + ("generator",), v)
