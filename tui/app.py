@@ -99,7 +99,8 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self.network.border_title = "Network"
         self.step_view.border_title = "Step"
         self.tensors.border_title = "Tensors"
-        self.signs.border_title = "Gradient signs: what the update does"
+        self.signs.border_title = "Gradient signs"
+        self.signs.border_subtitle = "brighter = larger"
         self.loss.border_title = "Loss"
         self._check_size()
         self.show_position()
@@ -173,7 +174,7 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         if key == self.signs._key:
             return
         grads = trace.known_gradients(c.iteration, c.step) if reached else {}
-        where = {s.param: s.id for s in specs if s.param and s.phase == "backward"}
+        where = {s.param: f"step {k + 1}" for k, s in enumerate(specs) if s.param and s.phase == "backward"}
         params = [ParamSigns(name, grads.get(name), trace.is_frozen(name), name in applied, where.get(name, ""))
                   for name in trace.model.param_names]
         self.signs.show(params, key)

@@ -65,13 +65,15 @@ class NetworkView(Widget):
         loss_w = 3
         fixed = sum(node_w) + loss_w
         edges = depth + 1                      # depth weight edges and one into the loss
-        edge_w = max(5, (width - fixed) // max(1, edges))
+        edge_w = min(24, max(5, (width - fixed) // max(1, edges)))   # long arrows read badly
+        last_w = max(3, min(edge_w, 7))
+        total = fixed + edge_w * depth + last_w
         cols: list[Column] = []
-        x = 0
+        x = max(0, (width - total) // 2)   # centred when the pane is wider than the drawing
         for l, w in enumerate(node_w):
             cols.append(Column("layer", l, x, w))
             x += w
-            e = edge_w if l < depth else max(3, min(edge_w, 7))
+            e = edge_w if l < depth else last_w
             cols.append(Column("edge", l + 1 if l < depth else None, x, e))
             x += e
         cols.append(Column("loss", None, x, loss_w))

@@ -31,7 +31,7 @@ class ParamSigns:
     grad: np.ndarray | None    # None while the gradient is not reached in this iteration
     frozen: bool = False
     applied: bool = False      # its update step has run in this iteration
-    reached_at: str = ""       # step id that computes the gradient
+    reached_at: str = ""       # where the gradient is computed, as the user reads it ("step 14")
 
     @property
     def label(self) -> str:
@@ -60,8 +60,8 @@ Run = tuple[str, str]   # text and a style key: "raise0".."raise2", "lower0".."l
 
 def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -> list[list[Run]]:
     """The sign grid as lines of styled runs (adjacent glyphs of one style merged)."""
-    out: list[list[Run]] = [[(f"{RAISE} up", "raise2"), ("  ", "dim"), (f"{LOWER} down", "lower2"),
-                             ("  ", "dim"), (f"{ZERO} zero", "zero"), ("  brighter = larger", "dim")]]
+    out: list[list[Run]] = [[(f"{RAISE} raises", "raise2"), ("  ", "dim"), (f"{LOWER} lowers", "lower2"),
+                             ("  ", "dim"), (f"{ZERO} stays", "zero")]]
     for p in params:
         head: list[Run] = [(p.label, "title")]
         if p.grad is not None:
@@ -69,7 +69,7 @@ def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -
         if p.frozen:
             head.append(("  frozen: the update leaves it as it is", "dim"))
         elif p.grad is None:
-            head.append((f"  pending until {p.reached_at}", "dim"))
+            head.append((f"  pending until {p.reached_at}" if p.reached_at else "  pending", "dim"))
         elif p.applied:
             head.append(("  updated ✓", "dim"))
         out.append(head)

@@ -10,7 +10,8 @@ from textual.widgets import Static
 from ...core.formatting import num
 from ...core.trace import Step
 
-PHASE_COLOURS = {"forward": "$primary", "loss": "$warning", "backward": "$secondary", "update": "$success"}
+PHASE_COLOURS = {"forward": "$text-primary", "loss": "$text-warning", "backward": "$text-secondary",
+                 "update": "$text-success"}
 
 
 def preview(value: np.ndarray, limit: int = 64) -> str:
@@ -36,7 +37,7 @@ def step_markup(step: Step) -> str:
     """The whole pane as Textual markup (factors link to the step that computed them)."""
     colour = PHASE_COLOURS.get(step.phase, "$accent")
     lines = [
-        f"[reverse {colour}] {step.phase.upper()} [/] [b]{escape(step.title)}[/]  [dim]{escape(step.id)}[/]",
+        f"[reverse b {colour}] {step.phase.upper()} [/] [b]{escape(step.title)}[/]",
         "",
         f"[b {colour}]{escape(step.formula)}[/]",
         f"{escape(step.substituted)}",
@@ -46,7 +47,7 @@ def step_markup(step: Step) -> str:
     if step.note:
         lines += ["", f"[italic $text-warning]✎ {escape(step.note)}[/]"]
     if step.factors:
-        lines += ["", "[b]Chain rule, factor by factor[/] [dim](click a factor to see where it came from)[/]"]
+        lines += ["", "[b]Chain rule, factor by factor[/] [dim](click a factor to visit its step)[/]"]
         width = max(len(f.label) for f in step.factors)
         for i, f in enumerate(step.factors):
             op = "  " if i == 0 else "· "

@@ -20,7 +20,7 @@ from ...core.formatting import num
 from ...core.summary import stats
 from ...core.trace import Step, Tensor
 
-CELL = 11          # characters per value, separator included
+CELL = 10          # characters per value, a leading space included
 BIG = 64           # tensors with more elements than this also get a summary line
 
 
