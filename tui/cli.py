@@ -83,16 +83,15 @@ SUBCOMMANDS.update({
 
 
 def _register_plugins() -> None:
-    """Subcommands that live in other modules register themselves on import."""
-    from . import schema_cli, serve  # noqa: F401  (schema, serve; first, so they register even if a later import fails)
-    from . import recording_cli  # noqa: F401  (record, export, replay)
+    """Subcommands that live in other modules register themselves on import.
+
+    They are part of chainstep, so a failing import is a bug to see, not a command to hide.
+    """
+    from . import recording_cli, schema_cli, serve  # noqa: F401  (record/export/replay, schema, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    try:
-        _register_plugins()
-    except ImportError:
-        pass
+    _register_plugins()
     parser = argparse.ArgumentParser(
         prog="chainstep",
         description="A terminal stepping debugger for backpropagation. With no command, opens the debugger.",
