@@ -319,11 +319,11 @@ def hits_in(bp: Breakpoint, it: _Iteration, should_stop: Callable[[], bool] | No
     kind = bp.kind
     if kind == "step":
         if bp.iteration is None or bp.iteration == i:
-            return [(trace.index_of(bp.step_id), f"breakpoint on {bp.step_id}")]
+            return [(trace.index_of(bp.step_id), f"reached {bp.step_id} in iteration {i + 1}")]
         return []
     if kind == "iteration":
         if bp.iteration == i:
-            return [(trace.index_of(bp.step_id) if bp.step_id else 0, f"breakpoint on iteration {i + 1}")]
+            return [(trace.index_of(bp.step_id) if bp.step_id else 0, f"reached iteration {i + 1}")]
         return []
     rec = it.rec
     if kind == "nonfinite":

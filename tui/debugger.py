@@ -233,7 +233,9 @@ class DebuggerTools(App):
             return
         hit = result.hit
         self._dbg_stopped = ((start.part, hit.iteration, hit.step), hit.breakpoint)
-        self.notify(hit.reason, title=f"Breakpoint: {hit.breakpoint.describe()}", timeout=5)
+        place = hit.breakpoint.kind in ("step", "iteration")
+        self.notify(hit.reason, title="Breakpoint" if place else f"Breakpoint: {hit.breakpoint.describe()}",
+                    timeout=5)
         self.go(start.at(iteration=hit.iteration, step=hit.step))
 
     # ---- watches ------------------------------------------------------------------------

@@ -123,7 +123,12 @@ class LandscapeScreen(ModalScreen[None]):
             if math.isfinite(d.c_next) and math.isfinite(d.c0):
                 info.append(" (lower)" if d.c_next < d.c0 else " (not lower: the step overshoots)" if d.c_next > d.c0
                             else " (the same)")
-            info.append(".\nThe other parameters move at the same time, so the next iteration's cost is "
+            info.append(".")
+            span = float(d.xs[-1] - d.xs[0]) if len(d.xs) > 1 else 0.0
+            if span > 0 and abs(d.p_next - d.p0) < span / 200:
+                info.append(f" The step is {abs(d.p_next - d.p0):.2g}, too small to see at this scale "
+                            "(+ zooms in): a gradient this small barely moves the parameter.", "bold")
+            info.append("\nThe other parameters move at the same time, so the next iteration's cost is "
                         "not exactly this curve's value.", "dim")
         if not d.finite:
             info.append("\nThe numbers here are not finite (the run has diverged): nothing to draw.", "bold red")
