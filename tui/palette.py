@@ -23,6 +23,13 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Previous part", "prev_part", "The scenario's previous part"),
     ("Open scenario…", "open_picker", "Choose a bundled scenario"),
     ("Help: keys", "help", "Every key and what it does"),
+    ("Breakpoint on this step", "toggle_breakpoint", "Set or clear a breakpoint on the current step (b)"),
+    ("Add a condition breakpoint…", "add_breakpoint", "Vanishing/exploding gradient, inf/NaN, loss rising, … (B)"),
+    ("Continue to the next breakpoint", "continue", "Run forwards until a breakpoint hits (c; C goes backwards)"),
+    ("Watch…", "add_watch", "Pin a tensor or one element, e.g. W1[0,1] (w)"),
+    ("Gradient check", "gradcheck", "This gradient step beside central finite differences (f)"),
+    ("Minibatch view", "minibatch", "Per-sample gradients, their mean and the batch gradient (m)"),
+    ("Loss landscape", "landscape", "The cost along one parameter, with tangent and update (l)"),
 )
 
 
