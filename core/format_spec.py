@@ -125,7 +125,8 @@ def _generator() -> Schema:
 
 _FILE = "a file, relative to the scenario: "
 _NAME_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-_COLUMNS = {"type": "array", "minItems": 1, "items": {"anyOf": [{"type": "string"}, integer(0)]}}
+_COLUMN = {"anyOf": [{"type": "string"}, integer(0)]}
+_COLUMNS = {"anyOf": [_COLUMN, {"type": "array", "minItems": 1, "items": _COLUMN}]}   # one column, or a list
 
 # The tables. Nested mappings refer to the tables defined above them.
 LAYER_KEYS: dict[str, str] = {

@@ -199,7 +199,8 @@ def test_schema_accepts_file_references(npz: Path) -> None:
     from chainstep.core.scenario import parse_yaml
     from chainstep.core.schema import build_schema
     for params, data in [("params: {file: w.npz, keys: {W1: a}, b1: [0, 0, 0]}", "data: {file: d.npz, transpose: true}"),
-                         ("params: {file: m.pt}", "data: {csv: d.csv, x_columns: [a, 1], y_columns: [y]}")]:
+                         ("params: {file: m.pt}", "data: {csv: d.csv, x_columns: [a, 1], y_columns: [y]}"),
+                         ("params: {file: m.pt}", "data: {csv: d.csv, x_columns: [1, 0], y_columns: 2}")]:
         raw, _ = parse_yaml(NET + params + "\n" + data + "\n", "<t>")
         jsonschema.validate(raw, build_schema())
 

@@ -52,7 +52,8 @@ def schema_errors(text: str) -> list[str]:
 def loader_accepts(text: str) -> bool:
     try:
         load_text(text, "<test>")
-    except ScenarioError:
+    except ScenarioError as exc:
+        assert "there is no file" not in str(exc), "an example must fail for its own mistake, not a missing file"
         return False
     return True
 
@@ -91,7 +92,7 @@ BAD = {
     "activation-as-number": sub("{units: 1, activation: sigmoid}", "{units: 1, activation: 3}"),
     "notes-as-list": BASE + "notes: [loss.L]\n",
     "params-file-as-number": BASE + "params: {file: 3}\n",
-    "csv-columns-as-text": sub("data: {generator: xor}", "data: {csv: d.csv, x_columns: a, y_columns: [b]}"),
+    "csv-columns-as-mapping": sub("data: {generator: xor}", "data: {csv: d.csv, x_columns: {a: 1}, y_columns: [b]}"),
     # out of range
     "zero-units": sub("{units: 1, activation: sigmoid}", "{units: 0, activation: sigmoid}"),
     "negative-lr": sub("optimizer: {lr: 0.5}", "optimizer: {lr: -0.5}"),
