@@ -74,7 +74,9 @@ class DebuggerTools(App):
             stopped = self._dbg_stopped[1]
         bps = self.breakpoints()
         pane.show(list(bps), stopped)
-        self.status.set_extra("break", "● breakpoint" if bps.on_step(c.step_id) else None)
+        mark = "● breakpoint" if bps.on_step(c.step_id) else None
+        if self.status.extra("break") != mark:   # the status line redraws only when this changes
+            self.status.set_extra("break", mark)
         self._refresh_watches()
 
     def cancel_search(self) -> bool:

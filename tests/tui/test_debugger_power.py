@@ -165,6 +165,29 @@ async def test_condition_dialog_adds_a_vanishing_breakpoint_and_reports_mistakes
         assert (bp.kind, bp.layer, bp.threshold) == ("vanishing", 1, 1e-3)
 
 
+@pytest.mark.parametrize("downs,fields,expected", [
+    (1, {"layer": "2", "threshold": "50"}, Breakpoint("exploding", layer=2, threshold=50.0)),
+    (2, {}, Breakpoint("nonfinite")),
+    (3, {"threshold": "0.01"}, Breakpoint("loss_rises", threshold=0.01)),
+    (4, {"element": "dW2[0,0]"}, Breakpoint("sign_flip", param="W2", index=(0, 0))),
+    (6, {"step": "loss.L", "iteration": "3"}, Breakpoint("step", step_id="loss.L", iteration=2)),
+    (7, {"iteration": "12"}, Breakpoint("iteration", iteration=11)),
+])
+async def test_condition_dialog_builds_each_kind(downs, fields, expected) -> None:
+    app = ChainstepApp(load_scenario("descent-and-the-chain-rule"), part=DEEP_PART)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press(*["down"] * downs)
+        for name, value in fields.items():
+            app.screen.query_one(f"#bp-{name}").value = value
+        await pilot.press("enter")
+        if fields:      # Enter on the list moves into the first field; Enter there adds
+            await pilot.press("enter")
+        await pilot.pause()
+        assert list(app.breakpoints()) == [expected]
+
+
 async def test_escape_interrupts_a_long_run_which_reports_progress() -> None:
     app = ChainstepApp(load_scenario("mnist-sized-mlp"))
     async with app.run_test(size=SIZE) as pilot:
