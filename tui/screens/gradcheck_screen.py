@@ -97,7 +97,7 @@ class GradCheckScreen(ModalScreen[None]):
                           Text(f"{rel:.2e}", "bold red" if bad else "green"))
         shown = len(r.elements)
         total = step.result.value.size
-        sampled = f"{shown} of {total} elements (a random sample)" if shown < total else f"all {total} element(s)"
+        sampled = f"{shown} of {total:,} elements (a random sample)" if shown < total else f"all {total} element(s)"
         self.query_one("#gc-table", Static).update(Group(intro, Text(sampled + ":", style="dim"), table))
         if r.ok:
             verdict = Text.assemble(("✓ the chain rule agrees", "bold green"),

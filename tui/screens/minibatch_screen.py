@@ -80,6 +80,8 @@ class MinibatchScreen(ModalScreen[None]):
         how = "mean" if v.reduction == "mean" else "sum"
         head = Text.assemble((f"{g} at iteration {v.iteration + 1}", "bold"),
                              f" · {v.samples} sample(s) · loss reduced by its {how}\n")
+        if v.samples == 1:
+            head.append("This part has a single sample, so both routes are the same computation.\n", "dim")
         if self.per_sample:
             table = Table(box=None, header_style="bold", padding=(0, 2, 0, 0))
             table.add_column("sample", justify="right")
