@@ -1,6 +1,9 @@
 """Numbers and tensors written into formulas: short, exact enough, and honest about inf and NaN."""
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -15,9 +18,9 @@ def sub(n: int | str) -> str:
 def num(x: float) -> str:
     """A number with up to 6 significant digits; -0 shown as 0."""
     x = float(x)
-    if np.isnan(x):
+    if math.isnan(x):
         return "NaN"
-    if np.isinf(x):
+    if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
@@ -26,11 +29,17 @@ def num(x: float) -> str:
 
 def tensor(a: np.ndarray | float, limit: int = SMALL) -> str:
     """A tensor as text: the number for a 1×1, the rows for a small one, its shape otherwise."""
-    arr = np.asarray(a, dtype=np.float64)
+    # Already an array: only its size, shape and (float() of) a few elements are read, so no copy.
+    arr = a if isinstance(a, np.ndarray) else np.asarray(a, dtype=np.float64)
     if arr.size == 1:
         return num(arr.reshape(-1)[0])
     if arr.size <= limit:
         rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(1, -1)
         return "[" + "; ".join(", ".join(num(v) for v in row) for row in rows) + "]"
-    shape = "×".join(str(s) for s in arr.shape)
-    return f"⟨{shape}⟩"
+    return _shape_text(arr.shape)
+
+
+@lru_cache(maxsize=1024)
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """⟨128×784⟩; cached, as every step of a big network writes the same few shapes."""
+    return "⟨" + "×".join(map(str, shape)) + "⟩"

@@ -303,6 +303,7 @@ class Trace:
         self.y = np.asarray(y, dtype=np.float64)
         self.iterations = int(iterations)
         self.notes = dict(notes or {})
+        self._note_cache: dict[str, str] = {}   # step id -> note, so wildcards are matched once
         self.specs = build_specs(model)
         self.step_ids = tuple(s.id for s in self.specs)
         self._index = {sid: k for k, sid in enumerate(self.step_ids)}
@@ -390,6 +391,12 @@ class Trace:
                     result, inputs, factors, self.note_for(spec.id), spec.param, spec.direction, spec.focus)
 
     def note_for(self, step_id: str) -> str:
+        note = self._note_cache.get(step_id)
+        if note is None:
+            note = self._note_cache[step_id] = self._find_note(step_id)
+        return note
+
+    def _find_note(self, step_id: str) -> str:
         if step_id in self.notes:
             return self.notes[step_id]
         for pattern, text in self.notes.items():   # wildcards such as backward.*.dW
