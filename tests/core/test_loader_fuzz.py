@@ -12,7 +12,8 @@ Profiles (hypothesis settings, applied per test so other tests keep their own):
 - default `chainstep-fuzz-ci`: 150 examples per test, derandomised, a few seconds in total;
 - `CHAINSTEP_FUZZ=long`: 10,000 examples per test, random seeds. Run it with
   `CHAINSTEP_FUZZ=long .venv/bin/python -m pytest tests/core/test_loader_fuzz.py -p no:randomly -s`
-  (about ten minutes on one core; it prints how many examples ran and how they ended).
+  (about 15 minutes on a shared 2-core machine; with -s it prints how many examples ran, in how
+  long, and how they ended).
 """
 from __future__ import annotations
 
