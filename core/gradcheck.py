@@ -70,6 +70,12 @@ def _sample(shape: tuple[int, ...], limit: int, rng: np.random.Generator) -> lis
     return [every[i] for i in sorted(picks)]
 
 
+def _with(idx: list[tuple[int, ...]], include: tuple[tuple[int, ...], ...], shape: tuple[int, ...]
+          ) -> list[tuple[int, ...]]:
+    extra = [tuple(i) for i in include if len(i) == len(shape) and all(0 <= a < s for a, s in zip(i, shape))]
+    return sorted(set(idx) | set(extra))
+
+
 def _target(model: Model, rec: IterationRecord, step_id: str
             ) -> tuple[Callable[[Array], float], Array, Array] | None:
     """(function, point, analytic gradient) for a gradient step; None for steps that are not one."""
@@ -108,8 +114,12 @@ def _target(model: Model, rec: IterationRecord, step_id: str
     return None
 
 
-def check_step(trace: Trace, iteration: int, step_id: str, limit: int = 24, seed: int = 0) -> GradCheck | None:
-    """Compare one gradient step with central differences (at most `limit` sampled elements)."""
+def check_step(trace: Trace, iteration: int, step_id: str, limit: int = 24, seed: int = 0,
+               include: tuple[tuple[int, ...], ...] = ()) -> GradCheck | None:
+    """Compare one gradient step with central differences (at most `limit` sampled elements).
+
+    `include` names elements that are checked whatever the sample (e.g. the one a user watches).
+    """
     rec = trace.record(iteration)
     model = trace.model
     rng = np.random.default_rng(seed)
@@ -118,7 +128,7 @@ def check_step(trace: Trace, iteration: int, step_id: str, limit: int = 24, seed
             l = int(step_id.split(".")[1])
             act = model.activations[l - 1]
             u = rec.us[l - 1]
-            idx = _sample(u.shape, limit, rng)
+            idx = _with(_sample(u.shape, limit, rng), include, u.shape)
             numeric, kinks = {}, set()
             for i in idx:
                 # ∂a/∂u is elementwise: differentiate the activation at each u alone.
@@ -133,7 +143,7 @@ def check_step(trace: Trace, iteration: int, step_id: str, limit: int = 24, seed
             if target is None:
                 return None
             f, point, analytic = target
-            idx = _sample(point.shape, limit, rng)
+            idx = _with(_sample(point.shape, limit, rng), include, point.shape)
             numeric, kinks = numeric_gradient(f, np.array(point, dtype=np.float64), idx)
     abs_err, rel_err, checked = 0.0, 0.0, 0
     ok = True

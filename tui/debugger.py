@@ -313,7 +313,8 @@ class DebuggerTools(App):
     def action_gradcheck(self) -> None:
         if self._on_main():
             c = self.cursor
-            self.push_screen(GradCheckScreen(self.trace(), c.iteration, c.step_id))
+            watched = tuple((w.name, w.index) for w in self.watches() if w.index is not None)
+            self.push_screen(GradCheckScreen(self.trace(), c.iteration, c.step_id, watched=watched))
 
     def action_minibatch(self) -> None:
         if self._on_main():

@@ -1,10 +1,12 @@
 """Debugger tools in the app: breakpoints stop where they should both ways, watches, proof in place, views."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from chainstep.core.breakpoints import Breakpoint
 from chainstep.core.scenario import load_scenario, load_text
@@ -293,6 +295,23 @@ async def test_gradient_check_beside_the_analytic_value() -> None:
         await pilot.press("f")
         await settle(app, pilot)
         assert app.screen.target == "backward.1.dW" and app.screen.result.ok
+
+
+async def test_gradient_check_includes_the_watched_element_of_a_big_tensor() -> None:
+    app = ChainstepApp(load_scenario("mnist-sized-mlp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await jump(app, pilot, 0, "backward.2.dW")
+        await pilot.press("w", *"W2[63,127]", "enter")
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        screen = app.screen
+        r = screen.result
+        assert r.ok and 24 <= len(r.elements) <= 25        # 24 sampled of 8,192, and the watched one
+        assert screen.include == ((63, 127),) and (63, 127) in [e.index for e in r.elements]
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(screen.query_one("#gc-table").content)
+        assert "[63,127] ◀ watched" in console.export_text()
 
 
 async def test_minibatch_view_per_sample_mean_equals_batch() -> None:

@@ -42,9 +42,12 @@ class GradCheckScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,f", "close", "Close")]
 
-    def __init__(self, trace: Trace, iteration: int, step_id: str, limit: int = 24) -> None:
+    def __init__(self, trace: Trace, iteration: int, step_id: str, limit: int = 24,
+                 watched: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> None:
         super().__init__()
         self.trace, self.iteration, self.step_id, self.limit = trace, iteration, step_id, limit
+        self.watched = watched   # (tensor name, element) of element watches: always checked, marked
+        self.include: tuple[tuple[int, ...], ...] = ()
         self.target = checked_step(trace, step_id)
         self.result: GradCheck | None = None
 
@@ -67,7 +70,10 @@ class GradCheckScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self) -> None:
-        result = check_step(self.trace, self.iteration, self.target, limit=self.limit)
+        step = self.trace.step(self.iteration, self.target)
+        names = {step.result.name, step.param}   # a watch on W1[0,1] or dW1[0,1] both mean this element
+        self.include = tuple(idx for name, idx in self.watched if name in names)
+        result = check_step(self.trace, self.iteration, self.target, limit=self.limit, include=self.include)
         self.app.call_from_thread(self._show, result)
 
     def _show(self, r: GradCheck | None) -> None:
@@ -85,7 +91,7 @@ class GradCheckScreen(ModalScreen[None]):
         for col in ("element", "analytic (chain rule)", "numeric (finite diff.)", "|difference|", "relative error"):
             table.add_column(col, justify="right" if col != "element" else "left", no_wrap=True)
         for e in r.elements:
-            where = "[" + ",".join(map(str, e.index)) + "]"
+            where = "[" + ",".join(map(str, e.index)) + "]" + (" ◀ watched" if e.index in self.include else "")
             if e.kink:
                 table.add_row(where, num(e.analytic), num(e.numeric), "–", Text("at a kink: skipped", "dim"))
                 continue
