@@ -87,3 +87,13 @@ def test_batch_view_per_sample_gradients_average_to_the_batch_gradient() -> None
     assert bv.per_sample_values == 32 * bv.batch_values == 32 * 39
     assert np.std(bv.per_sample) > 0   # the samples really disagree
     assert bv.product_macs == 32 * (5 * 4 + 2 * 4 * 3)
+
+
+def test_gradcheck_include_adds_a_chosen_element_to_the_sample() -> None:
+    trace = load_scenario("xor").parts[0].new_trace()
+    plain = check_step(trace, 0, "backward.1.dW", limit=1)
+    [sampled] = [e.index for e in plain.elements]
+    other = next(i for i in [(0, 0), (0, 1), (1, 0), (1, 1)] if i != sampled)
+    r = check_step(trace, 0, "backward.1.dW", limit=1, include=(other,))
+    assert sorted(e.index for e in r.elements) == sorted([sampled, other]) and r.ok
+    assert check_step(trace, 0, "backward.1.dW", limit=1, include=((5, 5),)).elements == plain.elements
