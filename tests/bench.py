@@ -441,6 +441,7 @@ def _p3_once(part: Any, threads: int, reps: int, np: Any, torch: Any) -> dict[st
 # P4: random jumps over 10,000 iterations.
 
 def section_p4(args: argparse.Namespace) -> dict[str, Any]:
+    import chainstep.tui  # noqa: F401  (first: the app's BLAS thread setting, before numpy loads)
     from chainstep.core.scenario import load_scenario
 
     part = load_scenario(LARGE).parts[0]
@@ -467,7 +468,7 @@ def section_p4(args: argparse.Namespace) -> dict[str, Any]:
         times.append(time.perf_counter() - t)
         where = (i, k)
     return {
-        "iterations": trace.iterations, "checkpoint_every": trace.checkpoint_every,
+        "blas": blas_info(), "iterations": trace.iterations, "checkpoint_every": trace.checkpoint_every,
         "checkpoints": len(trace._checkpoints), "first_pass_s": first_pass,
         "first_pass_ms_per_iteration": first_pass / trace.iterations * 1e3,
         "jumps": len(times), "forwards": forwards, "backwards": backwards,
