@@ -22,6 +22,19 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked: importing importlib.metadata costs ~0.1 s of start-up."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"chainstep {_version()}")
+        parser.exit()
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     from .app import run_app   # imported here: Textual is needed only for the app itself
     return run_app(args.scenario or DEFAULT_SCENARIO, args)
@@ -97,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal stepping debugger for backpropagation. With no command, opens the debugger.",
         epilog="Commands: " + ", ".join(SUBCOMMANDS) + ". Run `chainstep COMMAND --help` for details.",
     )
-    parser.add_argument("--version", action="version", version=f"chainstep {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     return parser
 
 
