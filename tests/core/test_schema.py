@@ -7,8 +7,12 @@ valid file both accept, so an editor never underlines a scenario that loads.
 """
 from __future__ import annotations
 
+import copy
 import json
+import os
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +21,8 @@ jsonschema = pytest.importorskip("jsonschema")
 from chainstep.core import format_spec, scenario  # noqa: E402
 from chainstep.core.activations import ACTIVATIONS  # noqa: E402
 from chainstep.core.losses import LOSSES  # noqa: E402
+import yaml  # noqa: E402
+
 from chainstep.core.scenario import BUNDLED_DIR, ScenarioError, bundled, load_text, parse_yaml  # noqa: E402
 from chainstep.core.schema import MODELINE, SCHEMA_FILE, build_schema, schema_text  # noqa: E402
 from chainstep.tui.cli import main  # noqa: E402
@@ -214,3 +220,47 @@ def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys: pytest.Capture
     assert main(["schema", "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == schema_text()
     assert main(["schema", "-o", str(tmp_path / "missing-dir" / "x.json")]) == 2
+
+
+# Values the loader lets through but a schema should not advertise: it reads any false-like
+# `params:`/`notes:` (0, "", []) as absent, and `value: null` in an expectation as no value.
+LENIENT = {("params",), ("notes",), ("value",)}
+MUTATION_VALUES: list[Any] = [None, True, 0, 1, -1, 2, 0.5, -0.5, 1e9, "x", "sigmoid", "mse", "W1", "loss.L",
+                              [], [1], [0, 1], [[1, 2]], {}, {"a": 1}]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    items = node.items() if isinstance(node, dict) else enumerate(node[:3]) if isinstance(node, list) else []
+    for k, child in items:
+        out += _paths(child, path + (k,))
+    return out
+
+
+def test_schema_never_refuses_a_mutated_scenario_the_loader_accepts() -> None:
+    """Random one-value edits of the small bundled scenarios: what loads is never underlined."""
+    rng = random.Random(10)
+    trials = 3000 if os.environ.get("CHAINSTEP_FUZZ") == "long" else 120
+    texts = [p.read_text(encoding="utf-8") for p in bundled() if p.stat().st_size < 20_000]
+    disagreements = []
+    for _ in range(trials):
+        raw, _ = parse_yaml(rng.choice(texts), "<t>")
+        path = rng.choice(_paths(raw))
+        parent = raw
+        for k in path[:-1]:
+            parent = parent[k]
+        if rng.random() < 0.3 and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = copy.deepcopy(rng.choice(MUTATION_VALUES))
+        if VALIDATOR.is_valid(raw):
+            continue
+        try:
+            load_text(yaml.safe_dump(raw, allow_unicode=True), "<t>")
+        except ScenarioError:
+            continue
+        error = next(VALIDATOR.iter_errors(raw))
+        if tuple(error.absolute_path)[-1:] in LENIENT and not error.instance:
+            continue
+        disagreements.append(f"{list(error.absolute_path)}: {error.message}")
+    assert disagreements == []
