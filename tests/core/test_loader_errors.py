@@ -101,6 +101,11 @@ CASES = [
          "the tag `!!python/name:os.system` is not allowed", "delete the tag"),
     Case("python-object-mapping", add("init: !!python/object:argparse.Namespace {seed: 1}\n"), 11, 7,
          "`!!python/object:argparse.Namespace` is not allowed", "delete the tag"),
+    Case("python-tag-via-tag-directive", "%TAG !p! tag:yaml.org,2002:python/\n---\n" + sub(
+        "lr: 0.5", "lr: !p!object/apply:os.system [ls]"), 11, 17, "`!!python/object/apply:os.system` is not allowed",
+        "delete the tag"),
+    Case("python-tag-inside-a-merge", "base: &b {x: !!python/object/apply:os.system [ls]}\n" + BASE.replace(
+        "data: {generator: xor}", "data: {<<: *b, generator: xor}"), 1, 14, "is not allowed", "delete the tag"),
     Case("python-tuple", sub("lr: 0.5", "lr: !!python/tuple [1]"), 9, 17, "`!!python/tuple` is not allowed",
          "delete the tag"),
     Case("include-tag", sub("lr: 0.5", "lr: !include other.yaml"), 9, 17, "`!include` is not allowed",
