@@ -44,10 +44,20 @@ def app_command(scenario_path: str) -> str:
     return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "chainstep.tui", scenario_path))
 
 
+def lan_address() -> str:
+    """This machine's address on its main network, as other machines reach it (hostname if unknown)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))   # UDP connect sends nothing; it only picks the outgoing interface
+            return s.getsockname()[0]
+    except OSError:
+        return socket.gethostname()
+
+
 def public_url(host: str, port: int) -> str:
     """What the page's websocket connects back to: a wildcard address is no use to a browser."""
     if host in ("0.0.0.0", "::", ""):
-        host = socket.gethostname()
+        host = lan_address()
     if ":" in host:   # a bare IPv6 address needs brackets in a URL
         host = f"[{host}]"
     return f"http://{host}:{port}"
@@ -70,6 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
               f"reach port {args.port} there can open the app, with no password. Use this on a network you "
               "trust, and stop the server (Ctrl+C) when the class is over.", file=sys.stderr)
     url = args.public_url or public_url(args.host, args.port)
+    if not is_loopback(args.host):
+        print(f"chainstep serve: browsers elsewhere open {url} (if that address is wrong, give --public-url)",
+              file=sys.stderr)
     server = Server(app_command(path), host=args.host, port=args.port, title=f"chainstep: {name}", public_url=url)
     try:
         server.serve()
