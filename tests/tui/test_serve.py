@@ -24,7 +24,7 @@ import pytest
 from chainstep.tui import serve
 from chainstep.tui.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHAINSTEP_CHROMIUM", "/usr/bin/chromium"))   # Debian's package by default
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Terminal escape sequences (CSI, OSC, charset and keypad modes), removed to read the drawn text.
