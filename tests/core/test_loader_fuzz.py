@@ -18,6 +18,7 @@ Profiles (hypothesis settings, applied per test so other tests keep their own):
 from __future__ import annotations
 
 import collections
+import copy
 import os
 import time
 from pathlib import Path
@@ -179,7 +180,7 @@ TREES = [yaml.safe_load(s) for s in SEEDS]
 
 @st.composite
 def wrong_contents(draw: st.DrawFn) -> str:
-    tree = yaml.safe_load(yaml.safe_dump(draw(st.sampled_from(TREES))))   # a fresh copy
+    tree = copy.deepcopy(draw(st.sampled_from(TREES)))
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(tree)
         path = draw(st.sampled_from(paths))
