@@ -195,7 +195,7 @@ def test_cli_check_reports_a_bad_file_with_exit_2(npz: Path, capsys: pytest.Capt
 
 
 def test_schema_accepts_file_references(npz: Path) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
     from chainstep.core.scenario import parse_yaml
     from chainstep.core.schema import build_schema
     for params, data in [("params: {file: w.npz, keys: {W1: a}, b1: [0, 0, 0]}", "data: {file: d.npz, transpose: true}"),

@@ -14,18 +14,16 @@ import random
 from pathlib import Path
 from typing import Any
 
+import jsonschema   # in the test extra: a missing one should fail, not skip
 import pytest
+import yaml
 
-jsonschema = pytest.importorskip("jsonschema")
-
-from chainstep.core import format_spec, scenario  # noqa: E402
-from chainstep.core.activations import ACTIVATIONS  # noqa: E402
-from chainstep.core.losses import LOSSES  # noqa: E402
-import yaml  # noqa: E402
-
-from chainstep.core.scenario import BUNDLED_DIR, ScenarioError, bundled, load_text, parse_yaml  # noqa: E402
-from chainstep.core.schema import MODELINE, SCHEMA_FILE, build_schema, schema_text  # noqa: E402
-from chainstep.tui.cli import main  # noqa: E402
+from chainstep.core import format_spec, scenario
+from chainstep.core.activations import ACTIVATIONS
+from chainstep.core.losses import LOSSES
+from chainstep.core.scenario import BUNDLED_DIR, ScenarioError, bundled, load_text, parse_yaml
+from chainstep.core.schema import MODELINE, SCHEMA_FILE, build_schema, schema_text
+from chainstep.tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_DIR = ROOT / "tests" / "data" / "bad"
