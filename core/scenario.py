@@ -484,7 +484,9 @@ def _kind(value: Any) -> str:
         return f"the date {value}"
     if isinstance(value, bytes):
         return "binary data"
-    return {bool: "true/false", int: "a whole number", float: "a number", str: f"the text {value!r}"[:60],
+    if isinstance(value, float):
+        return f"the number {value:g}"
+    return {bool: "true/false", int: "a whole number", str: f"the text {value!r}"[:60],
             list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
 

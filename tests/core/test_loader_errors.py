@@ -134,7 +134,8 @@ CASES = [
     # --- wrong types --------------------------------------------------------------------------
     Case("inputs-text", sub("inputs: 2", "inputs: two"), 3, 11,
          "network.inputs must be a whole number (the number of inputs), not the text 'two'", "from 1 to"),
-    Case("inputs-fraction", sub("inputs: 2", "inputs: 2.5"), 3, 11, "must be a whole number", "from 1 to"),
+    Case("inputs-fraction", sub("inputs: 2", "inputs: 2.5"), 3, 11, "must be a whole number (the number of inputs), "
+         "not the number 2.5", "from 1 to"),
     Case("units-boolean", sub("units: 1,", "units: yes,"), 6, 15, "not true/false", "from 1 to"),
     Case("lr-not-a-number", sub("lr: 0.5", "lr: fast"), 9, 17,
          "optimizer.lr must be a number (the learning rate), not the text 'fast'", "without quotes"),
