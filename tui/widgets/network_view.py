@@ -46,9 +46,11 @@ class NetworkView(Widget):
         self._template_key: tuple | None = None
         self._template_rows: list = []
         self._style_cache: dict[str, Style] | None = None
+        self._strips: dict[tuple, Strip] = {}   # drawn lines by (y, size, focus, direction)
 
     def set_model(self, sizes: tuple[int, ...], activations: tuple[str, ...]) -> None:
         self.sizes, self.acts = tuple(sizes), tuple(activations)
+        self._strips.clear()
         self.refresh()
 
     def show(self, step: Step) -> None:
@@ -148,6 +150,7 @@ class NetworkView(Widget):
 
     def notify_style_update(self) -> None:
         self._style_cache = None
+        self._strips.clear()
         super().notify_style_update()
 
     def _role_style(self, role: str, layer: int | None, st: dict[str, Style]) -> Style:
@@ -168,6 +171,15 @@ class NetworkView(Widget):
         return st["dim"]
 
     def render_line(self, y: int) -> Strip:
+        key = (y, self.content_region.size, self._focus, self._direction)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 256:
+                self._strips.clear()
+            strip = self._strips[key] = self._render_line(y)
+        return strip
+
+    def _render_line(self, y: int) -> Strip:
         width = self.content_region.width
         st = self._styles()
         if not self.sizes:

@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.formatting import sub
+from ._lines import set_virtual_size, steady
 from ...core.summary import block_mean
 
 RAISE, LOWER, ZERO, BAD = "▲", "▼", "·", "!"
@@ -166,7 +167,7 @@ class SignGridView(ScrollView, can_focus=False):
         if self._lines is None or width != self._width:
             self._width = width
             self._lines = grid_lines(self.params, max(4, width))
-            self.virtual_size = Size(width, len(self._lines))
+            set_virtual_size(self, Size(width, steady(len(self._lines), self.scrollable_content_region.height)))
         return self._lines
 
     def on_resize(self) -> None:

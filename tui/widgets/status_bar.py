@@ -1,21 +1,26 @@
 """The status line: scenario, part, iteration, step and phase, plus slots others can fill."""
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widgets import Static
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+PHASES = ("forward", "loss", "backward", "update")
 
 
-class StatusBar(Static):
+class StatusBar(Widget):
     """One line saying where the debugger stands; `set_extra` adds text such as "● REC"."""
 
     COMPONENT_CLASSES = {"status-bar--key", "status-bar--extra", "status-bar--forward", "status-bar--loss",
                          "status-bar--backward", "status-bar--update"}
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self._fields: tuple = ()
         self._extras: dict[str, str] = {}
-        self._text = Text()
+        self._runs: list[tuple[str, str]] = []
+        self._style_cache: dict[str, Style] | None = None
 
     def show(self, scenario: str, part: int, parts: int, iteration: int, iterations: int,
              step: int, steps: int, phase: str, step_id: str) -> None:
@@ -28,36 +33,49 @@ class StatusBar(Static):
     def set_extra(self, key: str, text: str | None) -> None:
         """Show (or, with None or "", remove) an extra piece of status text under `key`."""
         if text:
+            if self._extras.get(key) == text:
+                return
             self._extras[key] = text
-        else:
-            self._extras.pop(key, None)
+        elif self._extras.pop(key, None) is None:
+            return
         self._redraw()
 
     def extra(self, key: str) -> str | None:
         return self._extras.get(key)
 
     def _redraw(self) -> None:
-        if not self._fields:
-            return
-        scenario, part, parts, it, its, k, ks, phase, sid = self._fields
-        key = self.get_component_rich_style("status-bar--key")
-        text = Text(no_wrap=True, overflow="ellipsis")
+        runs: list[tuple[str, str]] = []
         for extra in self._extras.values():
-            text.append(f" {extra} ", self.get_component_rich_style("status-bar--extra"))
-            text.append(" ")
-        text.append(scenario, key)
-        if parts > 1:
-            text.append("  part ").append(f"{part}/{parts}", key)
-        text.append("  iteration ").append(f"{it}/{its}", key)
-        text.append("  step ").append(f"{k}/{ks}", key)
-        text.append("  ")
-        text.append(f" {phase} ", self.get_component_rich_style(f"status-bar--{phase}",
-                                                                default=key))
-        text.append(f"  {sid}")
-        self._text = text
-        self.update(text)
+            runs += [(f" {extra} ", "extra"), (" ", "")]
+        if self._fields:
+            scenario, part, parts, it, its, k, ks, phase, sid = self._fields
+            runs.append((scenario, "key"))
+            if parts > 1:
+                runs += [("  part ", ""), (f"{part}/{parts}", "key")]
+            runs += [("  iteration ", ""), (f"{it}/{its}", "key"), ("  step ", ""), (f"{k}/{ks}", "key"),
+                     ("  ", ""), (f" {phase} ", phase if phase in PHASES else "key"), (f"  {sid}", "")]
+        self._runs = runs
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._style_cache = None
+        super().notify_style_update()
+
+    def _styles(self) -> dict[str, Style]:
+        if self._style_cache is None:
+            st = {name.rsplit("--", 1)[1]: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
+            st[""] = self.rich_style
+            self._style_cache = st
+        return self._style_cache
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        st = self._styles()
+        if y:
+            return Strip.blank(width, st[""])
+        return Strip([Segment(t, st[k]) for t, k in self._runs]).crop_extend(0, width, st[""])
 
     @property
     def plain(self) -> str:
         """The text shown, for tests and recordings."""
-        return self._text.plain
+        return "".join(t for t, _ in self._runs)

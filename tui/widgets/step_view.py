@@ -1,17 +1,23 @@
-"""The step pane: phase, title, formula, the formula with numbers, the note and chain-rule factors."""
+"""The step pane: phase, title, formula, the formula with numbers, the note and chain-rule factors.
+
+Drawn with the line API from plain styled runs (no markup parsing on the key path): a step is a
+handful of lines, wrapped here to the pane's width.
+"""
 from __future__ import annotations
 
 import numpy as np
-from textual.containers import VerticalScroll
-from textual.content import Content
-from textual.markup import escape
-from textual.widgets import Static
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...core.formatting import num
 from ...core.trace import Step
+from ._lines import set_virtual_size, steady
 
-PHASE_COLOURS = {"forward": "$text-primary", "loss": "$text-warning", "backward": "$text-secondary",
-                 "update": "$text-success"}
+Run = tuple[str, str, str | None]   # text, style key, step id it links to (or None)
+Line = list[Run]
 
 
 def preview(value: np.ndarray, limit: int = 64) -> str:
@@ -33,56 +39,152 @@ def shape_of(value: np.ndarray) -> str:
     return "×".join(str(s) for s in np.shape(value)) or "1"
 
 
-def step_markup(step: Step) -> str:
-    """The whole pane as Textual markup (factors link to the step that computed them)."""
-    colour = PHASE_COLOURS.get(step.phase, "$accent")
-    lines = [
-        f"[reverse b {colour}] {step.phase.upper()} [/] [b]{escape(step.title)}[/]",
-        "",
-        f"[b {colour}]{escape(step.formula)}[/]",
-        f"{escape(step.substituted)}",
+def step_lines(step: Step) -> list[Line]:
+    """The pane's content as lines of styled runs; factor labels link to the step that made them."""
+    ph = step.phase if step.phase in ("forward", "loss", "backward", "update") else "forward"
+    lines: list[Line] = [
+        [(f" {step.phase.upper()} ", f"badge-{ph}", None), (" ", "text", None), (step.title, "title", None)],
+        [],
+        [(step.formula, f"formula-{ph}", None)],
+        [(step.substituted, "text", None)],
     ]
     if not step.finite:
-        lines.append("[b $error]⚠ the result holds inf or NaN: training has diverged[/]")
+        lines.append([("⚠ the result holds inf or NaN: training has diverged", "error", None)])
     if step.note:
-        lines += ["", f"[italic $text-warning]✎ {escape(step.note)}[/]"]
+        lines += [[], [(f"✎ {step.note}", "note", None)]]
     if step.factors:
-        lines += ["", "[b]Chain rule, factor by factor[/] [dim](click a factor to visit its step)[/]"]
+        lines += [[], [("Chain rule, factor by factor", "title", None),
+                       ("  (click a factor to visit its step)", "dim", None)]]
         width = max(len(f.label) for f in step.factors)
         for i, f in enumerate(step.factors):
-            op = "  " if i == 0 else "· "
-            label = escape(f.label.ljust(width))
-            if f.step_id:
-                label = f"[@click=app.jump('{f.step_id}')][u]{label}[/u][/]"
-            how = f"  [dim]{escape(f.formula)}[/]" if f.formula else ""
-            lines.append(f"{op}[b]{label}[/] [dim]{shape_of(f.value)}[/]{how}")
-            lines.append(f"   {' ' * width} = {escape(preview(f.value))}")
-        lines.append(f"= [b]{escape(step.result.label)}[/] [dim]{shape_of(step.result.value)}[/]"
-                     f" = {escape(preview(step.result.value))}")
-    return "\n".join(lines)
+            line: Line = [("  " if i == 0 else "· ", "text", None),
+                          (f.label.ljust(width), "link" if f.step_id else "title", f.step_id),
+                          (f" {shape_of(f.value)}", "dim", None)]
+            if f.formula:
+                line.append((f"  {f.formula}", "dim", None))
+            lines.append(line)
+            lines.append([(f"   {' ' * width} = {preview(f.value)}", "text", None)])
+        lines.append([("= ", "text", None), (step.result.label, "title", None),
+                      (f" {shape_of(step.result.value)}", "dim", None),
+                      (f" = {preview(step.result.value)}", "text", None)])
+    return lines
 
 
-class StepView(VerticalScroll, can_focus=False):
+def wrap(line: Line, width: int) -> list[Line]:
+    """Word-wrap one line of runs to `width` cells (a word longer than a line is cut)."""
+    if width <= 0:
+        return [line]
+    out: list[Line] = [[]]
+    used = 0
+    for text, key, link in line:
+        for word in _words(text):
+            n = len(word)
+            if used + n > width and used > 0:
+                if word.isspace():
+                    continue
+                out.append([])
+                used = 0
+            while n > width:           # a single word wider than the pane
+                out[-1].append((word[:width], key, link))
+                out.append([])
+                word, n = word[width:], n - width
+            last = out[-1]
+            if last and last[-1][1] == key and last[-1][2] == link:   # one run per style
+                last[-1] = (last[-1][0] + word, key, link)
+            else:
+                last.append((word, key, link))
+            used += n
+    return out
+
+
+def _words(text: str) -> list[str]:
+    """Words with the spaces after them, so wrapping keeps spacing inside a line."""
+    words, cur = [], ""
+    for ch in text:
+        cur += ch
+        if ch == " ":
+            words.append(cur)
+            cur = ""
+    if cur:
+        words.append(cur)
+    return words
+
+
+class StepView(ScrollView, can_focus=False):
     """What this step computes and why; scrolls when the chain rule is long."""
+
+    COMPONENT_CLASSES = {
+        "step-view--text", "step-view--title", "step-view--dim", "step-view--note", "step-view--error",
+        "step-view--link", "step-view--forward", "step-view--loss", "step-view--backward", "step-view--update",
+    }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._body = Static("", id="step-body")
-        self._key: tuple[str, int, int] | None = None
-        self.markup = ""
+        self._key: object = None
+        self._lines: list[Line] = []
+        self._strips: list[Strip] = []
+        self._width = -1
+        self._style_cache: dict[str, Style] | None = None
 
-    def compose(self):
-        yield self._body
-
-    def show(self, step: Step, key: tuple[str, int, int] | None = None) -> None:
-        key = key or (step.id, step.iteration, id(step))
+    def show(self, step: Step, key: object = None) -> None:
+        key = key if key is not None else (step.id, step.iteration, id(step))
         if key == self._key:
             return
         self._key = key
-        self.markup = step_markup(step)
-        self._body.update(Content.from_markup(self.markup))
-        self.scroll_home(animate=False)
+        self._lines = step_lines(step)
+        self._width = -1
+        self._wrap()
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._style_cache = None
+        self._width = -1
+        super().notify_style_update()
+
+    def _styles(self) -> dict[str, Style]:
+        if self._style_cache is None:
+            get = self.get_component_rich_style
+            st = {k: get(f"step-view--{k}") for k in ("text", "title", "dim", "note", "error", "link")}
+            for ph in ("forward", "loss", "backward", "update"):
+                colour = get(f"step-view--{ph}")
+                st[f"formula-{ph}"] = colour + Style(bold=True)
+                st[f"badge-{ph}"] = colour + Style(bold=True, reverse=True)
+            st["base"] = self.rich_style
+            self._style_cache = st
+        return self._style_cache
+
+    def _wrap(self) -> list[Strip]:
+        width = self.scrollable_content_region.width
+        if width != self._width and width > 0:
+            self._width = width
+            st = self._styles()
+            strips = []
+            for line in self._lines:
+                for part in wrap(line, width):
+                    segs = [Segment(t, st[k] + Style.from_meta({"@click": f"app.jump('{link}')"})
+                                    if link else st[k]) for t, k, link in part]
+                    strips.append(Strip(segs).crop_extend(0, width, st["base"]))
+            self._strips = strips
+            set_virtual_size(self, Size(width, steady(len(strips), self.scrollable_content_region.height)))
+        return self._strips
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        strips = self._strips if self._width == width else self._wrap()
+        line = y + self.scroll_offset.y
+        if line >= len(strips):
+            return Strip.blank(width, self._styles()["base"])
+        return strips[line]
 
     @property
     def plain(self) -> str:
-        return Content.from_markup(self.markup).plain if self.markup else ""
+        return "\n".join("".join(t for t, _, _ in line) for line in self._lines)
+
+    @property
+    def markup(self) -> str:
+        """The content with its style keys, for comparing two visits of a step in tests."""
+        return "\n".join("".join(f"<{k}>{t}" for t, k, _ in line) for line in self._lines)

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.formatting import num
+from ._lines import set_virtual_size, steady
 from ...core.summary import stats
 from ...core.trace import Step, Tensor
 
@@ -32,7 +33,7 @@ def cell_text(v: float) -> str:
         s = "0"
     else:
         s = f"{v:.4g}"
-        if len(s) > CELL - 2:
+        if len(s) > CELL - 1:
             s = f"{v:.2e}"
     return s.rjust(CELL)[-CELL:]
 
@@ -106,7 +107,8 @@ class TensorView(ScrollView, can_focus=False):
         max_rows = max((b.rows for b in blocks), default=1)
         self._index_w = len(str(max_rows - 1)) + 2
         width = self._index_w + max((b.cols for b in blocks), default=1) * CELL
-        self.virtual_size = Size(width, line)
+        view = self.scrollable_content_region
+        set_virtual_size(self, Size(steady(width, view.width, CELL), steady(line, view.height)))
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
