@@ -42,9 +42,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2, 0, 0))
         table.add_column("Key", style="bold", no_wrap=True)
-        table.add_column("Does")
+        table.add_column("Name", no_wrap=True)
+        table.add_column("What it does", style="dim")
         for keys, desc, tip in binding_rows(self.app, all_bindings(self.app)):
-            table.add_row(keys, desc + (f" [dim]– {tip}[/]" if tip else ""))
+            table.add_row(keys, desc, tip)
         self.table = table
         with Vertical(id="help-dialog"):
             yield Static("[b]chainstep keys[/]   [dim](Esc to close)[/]", id="help-title")

@@ -32,8 +32,8 @@ class LossChart(PlotextPlot, can_focus=False):
         vals = costs[idx]
         finite = np.isfinite(vals)
         xs, ys = idx[finite] + 1, vals[finite]
-        log = bool(len(ys)) and float(ys.min()) > 0 and float(ys.max()) / float(ys.min()) > 1e6
-        if log:   # a diverging run spans hundreds of decades: plot the exponent instead
+        log = bool(len(ys)) and float(ys.min()) > 0 and float(ys.max()) / float(ys.min()) > 100
+        if log:   # a falling (or diverging) cost spans decades: plot the exponent instead
             ys = np.log10(ys)
         if len(xs) > MAX_POINTS:   # keep every k-th point plus the last, so the shape survives
             keep = np.unique(np.append(np.linspace(0, len(xs) - 1, MAX_POINTS).astype(int), len(xs) - 1))
@@ -61,7 +61,10 @@ class LossChart(PlotextPlot, can_focus=False):
             if hi == lo:
                 hi, lo = hi + (abs(hi) or 1) * 0.1, lo - (abs(lo) or 1) * 0.1
             plt.ylim(lo, hi)
-            plt.xlim(1, max(int(xs.max()), current + 1, 2))
+            right = max(int(xs.max()), current + 1, 2)
+            plt.xlim(1, right)
+            ticks = sorted({int(round(1 + (right - 1) * f)) for f in (0, 0.25, 0.5, 0.75, 1)})
+            plt.xticks(ticks, [str(t) for t in ticks])
         plt.vline(current + 1, "orange")
         self.refresh()
 
