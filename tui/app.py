@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from ..core.cursor import Cursor, GotoError, Shape
@@ -33,6 +34,7 @@ from .widgets.tensor_view import TensorView
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 KEY_BUDGET = 0.004        # seconds of trace computation allowed on the key path; more goes to a worker
 STEP_CACHE = 512
+WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
 class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
@@ -73,6 +75,7 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
         self._shown_iteration: int | None = None
         self._target: Cursor | None = None   # a far jump being computed in the background
         self._seconds_per_iteration: dict[int, float] = {}
+        self._warm_timer: Timer | None = None
 
     # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -165,6 +168,21 @@ class ChainstepApp(DebuggerTools, RecordingControls, App[int]):
             self._prefetch_neighbours()
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
+        self._schedule_warm()
+
+    def _schedule_warm(self) -> None:
+        """Once the frame is out and no key follows at once, prepare the steps either side."""
+        if self._warm_timer is not None:
+            self._warm_timer.stop()
+        self._warm_timer = self.set_timer(WARM_DELAY, self._warm)
+
+    def _warm(self) -> None:
+        self._warm_timer = None
+        here = self.cursor
+        for there in (here.next_step(), here.prev_step()):
+            if there.iteration == here.iteration or not self.trace(there.part).distance(there.iteration):
+                key = (there.part, there.iteration, there.step)
+                self.step_view.prepare(self.step_at(*key), key)
 
     def _show_signs(self, c: Cursor, trace: Trace) -> None:
         specs = trace.specs

@@ -125,20 +125,36 @@ class StepView(ScrollView, can_focus=False):
         self._strips: list[Strip] = []
         self._width = -1
         self._style_cache: dict[str, Style] | None = None
+        self._prepared: dict[object, tuple[list[Line], int, list[Strip]]] = {}
+
+    def prepare(self, step: Step, key: object) -> None:
+        """Lay out a step that may be shown next, off the key path."""
+        if key in self._prepared or key == self._key:
+            return
+        if len(self._prepared) > 8:
+            self._prepared.clear()
+        lines = step_lines(step)
+        self._prepared[key] = (lines, self._width, self._draw(lines, self._width) if self._width > 0 else [])
 
     def show(self, step: Step, key: object = None) -> None:
         key = key if key is not None else (step.id, step.iteration, id(step))
         if key == self._key:
             return
         self._key = key
-        self._lines = step_lines(step)
-        self._width = -1
-        self._wrap()
+        prepared = self._prepared.pop(key, None)
+        if prepared is not None and prepared[1] == self.scrollable_content_region.width and prepared[2]:
+            self._lines, self._width, self._strips = prepared
+            set_virtual_size(self, Size(self._width, steady(len(self._strips), self.scrollable_content_region.height)))
+        else:
+            self._lines = prepared[0] if prepared is not None else step_lines(step)
+            self._width = -1
+            self._wrap()
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
     def notify_style_update(self) -> None:
         self._style_cache = None
+        self._prepared.clear()
         self._width = -1
         super().notify_style_update()
 
@@ -154,19 +170,22 @@ class StepView(ScrollView, can_focus=False):
             self._style_cache = st
         return self._style_cache
 
+    def _draw(self, lines: list[Line], width: int) -> list[Strip]:
+        st = self._styles()
+        strips = []
+        for line in lines:
+            for part in wrap(line, width):
+                segs = [Segment(t, st[k] + Style.from_meta({"@click": f"app.jump('{link}')"})
+                                if link else st[k]) for t, k, link in part]
+                strips.append(Strip(segs).crop_extend(0, width, st["base"]))
+        return strips
+
     def _wrap(self) -> list[Strip]:
         width = self.scrollable_content_region.width
         if width != self._width and width > 0:
             self._width = width
-            st = self._styles()
-            strips = []
-            for line in self._lines:
-                for part in wrap(line, width):
-                    segs = [Segment(t, st[k] + Style.from_meta({"@click": f"app.jump('{link}')"})
-                                    if link else st[k]) for t, k, link in part]
-                    strips.append(Strip(segs).crop_extend(0, width, st["base"]))
-            self._strips = strips
-            set_virtual_size(self, Size(width, steady(len(strips), self.scrollable_content_region.height)))
+            self._strips = self._draw(self._lines, width)
+            set_virtual_size(self, Size(width, steady(len(self._strips), self.scrollable_content_region.height)))
         return self._strips
 
     def on_resize(self) -> None:
