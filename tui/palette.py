@@ -56,6 +56,10 @@ class ChainstepCommands(Provider):
             yield DiscoveryHit(text, command, help=help_)
 
     async def search(self, query: str) -> Hits:
+        path = query.strip()
+        if path.endswith((".yaml", ".yml")):   # a scenario file typed by path
+            yield Hit(1.0, f"Open file {path}", partial(self.app.open_scenario, path),
+                      help="Load this YAML scenario; a mistake in it is shown with its line")
         matcher = self.matcher(query)
         for text, command, help_ in self._cached:
             score = matcher.match(text)

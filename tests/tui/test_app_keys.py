@@ -318,6 +318,19 @@ async def test_command_palette_opens_a_bundled_scenario(xor) -> None:
         assert app.scenario.name == "sign-of-the-error"
 
 
+async def test_command_palette_opens_a_file_and_shows_its_mistake(xor) -> None:
+    app = ChainstepApp(xor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*str(DATA / "tui-broken.yaml"))
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen) and ":5:30:" in app.screen.message
+        await pilot.press("enter")
+        assert app.scenario is xor
+
+
 async def test_clicking_a_layer_goes_to_its_step(xor) -> None:
     app = ChainstepApp(xor)
     async with app.run_test(size=SIZE) as pilot:
