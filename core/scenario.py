@@ -736,6 +736,9 @@ def _expectations(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...], ite
             raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value",
                         "delete `value`, or name a `step` to compare with")
         tol = v.number(m.get("tol", 1e-9), ip + ("tol",), "the tolerance", low=0.0)
+        if not math.isfinite(tol):
+            raise v.err(ip + ("tol",), f"{_dotted(ip + ('tol',))} is {tol}: a tolerance must be a finite number",
+                        "write a small number such as 1e-9")
         below = v.number(m["below"], ip + ("below",), "the bound") if "below" in m else None
         above = v.number(m["above"], ip + ("above",), "the bound") if "above" in m else None
         why = v.string(m.get("why", ""), ip + ("why",), "an explanation")

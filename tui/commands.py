@@ -65,7 +65,7 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 checked = sum(g.checked for g in rep.gradients)
                 skipped = sum(g.skipped for g in rep.gradients)
                 mark = "ok  " if not bad else "FAIL"
-                kink = f", {skipped} at a kink skipped" if skipped else ""
+                kink = f", {skipped} skipped (at a kink, or lost in rounding)" if skipped else ""
                 out.write(f"    {mark} finite differences: {len(rep.gradients)} gradient steps, {checked} elements{kink}, "
                           f"worst relative error {worst:.1e}\n")
                 for g in bad:
