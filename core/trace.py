@@ -20,6 +20,10 @@ from .network import IterationRecord, Model, Params, run_iteration
 
 Array = np.ndarray
 PHASES = ("forward", "loss", "backward", "update")
+# Bytes of parameter checkpoints a Trace may keep. 192 MiB holds 10,000 iterations of the
+# 784-128-64-10 scenario at one checkpoint per 44, so a jump recomputes at most 43 iterations
+# (~40 ms), and the app, with its caches and Textual, stays under 400 MB (tests/bench.py, P4).
+MEMORY_BUDGET = 192 * 2**20
 
 
 @dataclass(frozen=True)
@@ -297,7 +301,7 @@ class Trace:
 
     def __init__(self, model: Model, params: Params, x: Array, y: Array, iterations: int,
                  notes: dict[str, str] | None = None, checkpoint_every: int | None = None,
-                 cache_size: int = 4, memory_budget: int = 256 * 2**20):
+                 cache_size: int = 4, memory_budget: int = MEMORY_BUDGET):
         self.model = model
         self.x = np.asarray(x, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.float64)
