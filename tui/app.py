@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections import OrderedDict
 
@@ -105,6 +106,20 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self.loss.border_title = "Loss"
         self._check_size()
         self.show_position()
+        self.call_after_refresh(self._settle_heap)
+
+    @staticmethod
+    def _settle_heap() -> None:
+        """Hide the objects that exist once the app is up from Python's cyclic garbage collector.
+
+        Textual keeps tens of thousands of long-lived objects; a full collection over them took up
+        to 70 ms and landed on random keys. Frozen, they are skipped (refcounting still frees
+        them); `on_unmount` unfreezes them so a finished app can be collected.
+        """
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
@@ -163,24 +178,26 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self._show_signs(c, trace)
         if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
             self.loss.show(trace.cost_history(), c.iteration)
-            self._prefetch_neighbours()
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
         self._schedule_warm()
 
     def _schedule_warm(self) -> None:
-        """Once the frame is out and no key follows at once, prepare the steps either side."""
+        """Once the frame is out and no key follows at once, prepare what comes either side."""
         if self._warm_timer is not None:
             self._warm_timer.stop()
         self._warm_timer = self.set_timer(WARM_DELAY, self._warm)
 
     def _warm(self) -> None:
         self._warm_timer = None
+        self._prefetch_neighbours()   # after the frame, so its thread does not slow the frame down
         here = self.cursor
         for there in (here.next_step(), here.prev_step()):
             if there.iteration == here.iteration or not self.trace(there.part).distance(there.iteration):
                 key = (there.part, there.iteration, there.step)
-                self.step_view.prepare(self.step_at(*key), key)
+                step = self.step_at(*key)
+                self.step_view.prepare(step, key)
+                self.tensors.prepare(step)
 
     def _show_signs(self, c: Cursor, trace: Trace) -> None:
         specs = trace.specs
@@ -191,8 +208,10 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
             return
         grads = trace.known_gradients(c.iteration, c.step) if reached else {}
         where = {s.param: f"step {k + 1}" for k, s in enumerate(specs) if s.param and s.phase == "backward"}
-        params = [ParamSigns(name, grads.get(name), trace.is_frozen(name), name in applied, where.get(name, ""))
-                  for name in trace.model.param_names]
+        sizes = trace.model.sizes
+        shapes = {n: (sizes[int(n[1:])], sizes[int(n[1:]) - 1] if n[0] == "W" else 1) for n in trace.model.param_names}
+        params = [ParamSigns(name, grads.get(name), trace.is_frozen(name), name in applied, where.get(name, ""),
+                             shapes[name]) for name in trace.model.param_names]
         self.signs.show(params, key)
 
     # ---- actions ------------------------------------------------------------------------
@@ -287,6 +306,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self._jumps_reset()
         self._shown_part = self._shown_iteration = None
         self.show_position()
+        self.call_after_refresh(self._settle_heap)
         self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)
 
     def on_network_view_layer_clicked(self, event: NetworkView.LayerClicked) -> None:

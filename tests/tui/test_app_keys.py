@@ -90,10 +90,10 @@ async def test_every_pane_updates_while_stepping(xor) -> None:
         after = panes(app)
         assert after[0] != before[0] and after[1] != before[1] and after[2] != before[2]
         assert after[4] != before[4]                                   # the highlight moved (u1 -> a1)
-        assert "W₂  pending until step 9" in app.signs.plain
+        assert "W₂ 1×2  pending until step 9" in app.signs.plain
         await pilot.press("g")
         await pilot.press(*"backward.2.dW", "enter")
-        assert "W₂ 1×2" in app.signs.plain and "W₂  pending until step 9" not in app.signs.plain
+        assert "W₂ 1×2" in app.signs.plain and "W₂ 1×2  pending until step 9" not in app.signs.plain
         assert "▲" in app.signs.plain or "▼" in app.signs.plain
         chart = app.loss.summary
         await pilot.press("n")

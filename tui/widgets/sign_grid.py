@@ -22,7 +22,7 @@ from ...core.formatting import sub
 from ._lines import set_virtual_size, steady
 from ...core.summary import block_mean
 
-RAISE, LOWER, ZERO, BAD = "▲", "▼", "·", "!"
+RAISE, LOWER, ZERO, BAD, PENDING = "▲", "▼", "·", "!", "◦"
 MAX_ROWS = 12
 
 
@@ -33,6 +33,7 @@ class ParamSigns:
     frozen: bool = False
     applied: bool = False      # its update step has run in this iteration
     reached_at: str = ""       # where the gradient is computed, as the user reads it ("step 14")
+    shape: tuple[int, ...] = ()  # the parameter's shape, so a pending one keeps its place
 
     @property
     def label(self) -> str:
@@ -65,8 +66,9 @@ def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -
                              ("  ", "dim"), (f"{ZERO} stays", "zero")]]
     for p in params:
         head: list[Run] = [(p.label, "title")]
-        if p.grad is not None:
-            head.append((f" {'×'.join(map(str, p.grad.shape))}", "dim"))
+        shape = p.grad.shape if p.grad is not None else p.shape
+        if shape:
+            head.append((f" {'×'.join(map(str, shape))}", "dim"))
         if p.frozen:
             head.append(("  frozen: the update leaves it as it is", "dim"))
         elif p.grad is None:
@@ -74,7 +76,14 @@ def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -
         elif p.applied:
             head.append(("  updated ✓", "dim"))
         out.append(head)
-        if p.grad is None or p.frozen:
+        if p.frozen or (p.grad is None and not p.shape):
+            continue
+        if p.grad is None:   # the same rows the gradient will fill, so nothing below it moves
+            r, c = p.shape[0], int(np.prod(p.shape[1:])) if len(p.shape) > 1 else 1
+            rows, cols = min(r, max_rows), min(c, max(1, (width - 2) // 2))
+            if (rows, cols) != (r, c):
+                out.append([(f"  block means, {rows}×{cols} cells", "dim")])
+            out += [[("  " + (PENDING + " ") * cols, "zero")] for _ in range(rows)]
             continue
         g = np.asarray(p.grad, dtype=np.float64)
         g = g.reshape(g.shape[0], -1) if g.ndim >= 2 else g.reshape(-1, 1)
@@ -158,9 +167,15 @@ class SignGridView(ScrollView, can_focus=False):
             return
         self._key = key
         self.params = params
+        old = self._lines
         self._lines = None
-        self._layout()
-        self.refresh()
+        new = self._layout()
+        if old is not None and len(old) == len(new):   # redraw only the lines that changed
+            for y, (a, b) in enumerate(zip(old, new)):
+                if a != b:
+                    self.refresh_line(y)
+        else:
+            self.refresh()
 
     def _layout(self) -> list[list[Run]]:
         width = self.scrollable_content_region.width

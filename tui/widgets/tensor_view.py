@@ -87,6 +87,12 @@ class TensorView(ScrollView, can_focus=False):
         self._index_w = 4
         self._style_cache: dict[str, Style] | None = None
 
+    def prepare(self, step: Step) -> None:
+        """Compute the summaries of a step that may be shown next, off the key path."""
+        for t in (*step.inputs, step.result):
+            if t.value.ndim == 2:
+                _summary(t)
+
     def show(self, step: Step, key: object = None) -> None:
         key = key if key is not None else (step.id, step.iteration, id(step))
         if key == self._key:
