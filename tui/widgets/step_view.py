@@ -71,23 +71,29 @@ def step_lines(step: Step) -> list[Line]:
 
 
 def wrap(line: Line, width: int) -> list[Line]:
-    """Word-wrap one line of runs to `width` cells (a word longer than a line is cut)."""
+    """Word-wrap one line of runs to `width` cells (a word longer than a line is cut).
+
+    Continuation lines hang under the first line's text: indented as far as it is, or by two.
+    """
     if width <= 0:
         return [line]
+    text = "".join(t for t, _, _ in line)
+    hang = min(len(text) - len(text.lstrip(" ")) or 2, width // 2)
     out: list[Line] = [[]]
     used = 0
-    for text, key, link in line:
-        for word in _words(text):
+    for chunk, key, link in line:
+        for word in _words(chunk):
             n = len(word)
-            if used + n > width and used > 0:
+            if used + n > width and used > hang:
                 if word.isspace():
                     continue
-                out.append([])
-                used = 0
-            while n > width:           # a single word wider than the pane
-                out[-1].append((word[:width], key, link))
-                out.append([])
-                word, n = word[width:], n - width
+                out.append([(" " * hang, "text", None)])
+                used = hang
+            while used + n > width:        # a single word wider than the pane
+                cut = width - used
+                out[-1].append((word[:cut], key, link))
+                out.append([(" " * hang, "text", None)])
+                word, n, used = word[cut:], n - cut, hang
             last = out[-1]
             if last and last[-1][1] == key and last[-1][2] == link:   # one run per style
                 last[-1] = (last[-1][0] + word, key, link)
