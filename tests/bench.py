@@ -623,7 +623,7 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         extra = ["--profile", args.profile] if args.profile and which == LARGE else []
         p1[which] = run_section("p1", ["--app", which, "--presses", presses, *pause, *extra], env)
     step("P1 key to frame: baseline again")
-    again = run_section("p1", ["--app", "baseline", "--presses", presses, *pause], env)
+    again = run_section("p1", ["--app", "baseline", "--presses", str(int(presses) // 2), *pause], env)
     base = p1["baseline"]
     if "error" not in base and "error" not in again:
         # Measured before and after chainstep's runs, pooled: a busy spell on the machine hits both.
