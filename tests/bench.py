@@ -621,6 +621,7 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     for which in (SMALL, LARGE):
         step(f"P1 key to frame: {which}")
         extra = ["--profile", args.profile] if args.profile and which == LARGE else []
+        extra += ["--breakdown"] if args.breakdown else []
         p1[which] = run_section("p1", ["--app", which, "--presses", presses, *pause, *extra], env)
     step("P1 key to frame: baseline again")
     again = run_section("p1", ["--app", "baseline", "--presses", str(int(presses) // 2), *pause], env)
@@ -740,6 +741,12 @@ def render(rows: list[list[str]], report: dict[str, Any]) -> str:
     if report["env_changes"]:
         out.append("benchmark processes: " + "; ".join(report["env_changes"]))
     out += ["", line(head), line(["-" * w for w in widths]), *map(line, rows)]
+    for which, r in report.get("p1", {}).items():
+        if isinstance(r, dict) and r.get("breakdown"):
+            out += ["", f"P1 {which}: rendering per key, by widget class (ms, lines, refresh calls)"]
+            for cls, b in r["breakdown"].items():
+                out.append(f"  {cls:<28}{b['render_ms_per_key']:7.2f} ms {b['lines_per_key']:6.1f} lines"
+                           f" {b['refreshes_per_key']:5.2f} refreshes")
     for name, part in (("P1", report.get("p1", {})), ("P2", {"p2": report.get("p2", {})}),
                        ("P3", dict(enumerate(report.get("p3", {}).get("runs", [])))),
                        ("P4", {"p4": report.get("p4", {}), "app": report.get("p4app", {})})):
@@ -751,16 +758,18 @@ def render(rows: list[list[str]], report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions (about a minute)")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (about two minutes)")
     ap.add_argument("--json", default="bench.json", help="where to write the figures (default bench.json)")
-    ap.add_argument("--profile", help="write a pyinstrument profile of the large scenario's P1 keys here")
+    ap.add_argument("--profile", help="write a pyinstrument profile of the large scenario's P1 keys here "
+                    "(needs pyinstrument)")
     ap.add_argument("--pause", type=float, default=0.03, help="seconds between key presses in P1")
     # Internal: run one section in this process and print its JSON.
     ap.add_argument("--section", choices=sorted(SECTIONS), help=argparse.SUPPRESS)
     ap.add_argument("--app", default="baseline", help=argparse.SUPPRESS)
     ap.add_argument("--presses", type=int, default=200, help=argparse.SUPPRESS)
     ap.add_argument("--record-every", type=int, default=0, help=argparse.SUPPRESS)
-    ap.add_argument("--breakdown", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time each widget class's rendering per key in P1 and print it")
     ap.add_argument("--reps", type=int, default=400, help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--jumps", type=int, default=300, help=argparse.SUPPRESS)
