@@ -738,8 +738,14 @@ def render(rows: list[list[str]], report: dict[str, Any]) -> str:
     out = [f"chainstep bench — {m['nproc']} cores, Python {m['python']}, {m['platform']}"
            + (" (--quick)" if report["quick"] else ""),
            f"load average {m['load_before']:.2f} before, {m.get('load_after', 0):.2f} after"]
-    if report["env_changes"]:
-        out.append("benchmark processes: " + "; ".join(report["env_changes"]))
+    blas = [b for run in report.get("p3", {}).get("runs", []) for b in run.get("blas", [])
+            if b.get("internal_api") in ("openblas", "mkl", "blis")]
+    if blas:
+        b = blas[0]
+        out.append(f"numpy BLAS: {b['internal_api']} {b.get('version') or ''} kernel {b.get('architecture') or '?'}"
+                   "; P3 rows: threads per library; P4 and the app: one BLAS thread (set by chainstep.tui)")
+    out.append("benchmark processes: " + ("; ".join(report["env_changes"]) if report["env_changes"]
+                                          else "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE not set, nothing changed"))
     out += ["", line(head), line(["-" * w for w in widths]), *map(line, rows)]
     for which, r in report.get("p1", {}).items():
         if isinstance(r, dict) and r.get("breakdown"):
