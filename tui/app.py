@@ -170,6 +170,8 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         key = (c.part, c.iteration, c.step)
         if self._shown_part != c.part:
             self.network.set_model(part.model.sizes, tuple(a.name for a in part.model.activations))
+            many = len(self.scenario.parts) > 1
+            self.network.border_title = f"Network · part {c.part + 1}: {part.title}" if many else "Network"
         self.status.show(self.scenario.name, c.part + 1, len(self.scenario.parts), c.iteration + 1,
                          trace.iterations, c.step + 1, trace.n_steps, step.phase, step.id)
         self.network.show(step)

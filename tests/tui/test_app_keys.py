@@ -214,6 +214,7 @@ async def test_part_keys_move_between_parts(two_parts) -> None:
         assert "part 1/2" in app.status.plain
         await pilot.press("space", "right_square_bracket")
         assert where(app) == (2, 1, 1) and "part 2/2" in app.status.plain
+        assert app.network.border_title == "Network · part 2: a learning rate that overflows"
         assert "iteration 1/1030" in app.status.plain
         await pilot.press("right_square_bracket")       # already the last part: stays
         assert where(app) == (2, 1, 1)
