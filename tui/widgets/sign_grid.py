@@ -70,7 +70,7 @@ def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -
         if shape:
             head.append((f" {'×'.join(map(str, shape))}", "dim"))
         if p.frozen:
-            head.append(("  frozen: the update leaves it as it is", "dim"))
+            head.append(("  frozen: never updated", "dim"))
         elif p.grad is None:
             head.append((f"  pending until {p.reached_at}" if p.reached_at else "  pending", "dim"))
         elif p.applied:
