@@ -59,6 +59,12 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         Binding("o", "open_picker", "Open", tooltip="Open another bundled scenario"),
         Binding("question_mark", "help", "Help", tooltip="This list of keys"),
         Binding("q", "quit", "Quit", tooltip="Leave chainstep"),
+        Binding("shift+down", "scroll_tensors(0, 1)", "Tensors↓", show=False,
+                tooltip="Scroll the tensors pane down a page (the mouse wheel works too)"),
+        Binding("shift+up", "scroll_tensors(0, -1)", "Tensors↑", show=False, tooltip="Scroll the tensors pane up a page"),
+        Binding("shift+right", "scroll_tensors(1, 0)", "Tensors→", show=False,
+                tooltip="Scroll the tensors pane right (shift+wheel too)"),
+        Binding("shift+left", "scroll_tensors(-1, 0)", "Tensors←", show=False, tooltip="Scroll the tensors pane left"),
         Binding("escape", "cancel_jump", "Cancel jump", show=False,
                 tooltip="Stop computing a far jump"),
     ]
@@ -265,6 +271,11 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         """Go to a step of the current iteration by id (factor and layer clicks)."""
         if step_id in self.trace().step_ids:
             self.go(self.cursor.at(step=self.trace().index_of(step_id)))
+
+    def action_scroll_tensors(self, dx: int, dy: int) -> None:
+        """Page through a big tensor from the keyboard."""
+        view = self.tensors.scrollable_content_region
+        self.tensors.scroll_relative(dx * max(1, view.width - 8), dy * max(1, view.height - 1), animate=False)
 
     def action_cancel_jump(self) -> None:
         self.cancel_jump() or self.cancel_search()

@@ -381,6 +381,20 @@ async def test_too_small_a_terminal_gets_a_notice_not_a_crash(xor) -> None:
         assert not app.screen.has_class("-too-small")
 
 
+async def test_shift_arrows_page_through_a_big_tensor() -> None:
+    app = ChainstepApp(load_scenario("mnist-sized-mlp"))
+    async with app.run_test(size=SIZE) as pilot:        # forward.1.u: W1 is 128×784
+        assert app.tensors.scroll_offset == (0, 0)
+        await pilot.press("shift+down")
+        assert app.tensors.scroll_offset.y > 0
+        await pilot.press("shift+right")
+        assert app.tensors.scroll_offset.x > 0
+        await pilot.press("shift+left", "shift+up")
+        assert app.tensors.scroll_offset == (0, 0)
+        await pilot.press("space")                       # a new step starts at the top left
+        assert app.tensors.scroll_offset == (0, 0)
+
+
 def test_every_binding_is_exercised_here() -> None:
     """A new key must get a test in this file: its key name has to appear in it."""
     import inspect, sys
