@@ -110,7 +110,7 @@ class NetworkView(Widget):
                 n = self.sizes[l]
                 centred(col, 0, "x" if l == 0 else ("ŷ" if l == depth else f"a{sub(l)}"), "name", l)
                 if n <= n_rows:
-                    top = 1 + (n_rows - n) // 2
+                    top = max(1, min(mid - n // 2, n_rows - n + 1))   # centred on the arrows
                     for j in range(n):
                         centred(col, top + j, "●", "node", l)
                 else:   # too many units to draw: a box with the count
