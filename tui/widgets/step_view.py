@@ -147,6 +147,7 @@ class StepView(ScrollView, can_focus=False):
         if key == self._key:
             return
         self._key = key
+        old_strips, old_width, old_y = self._strips, self._width, self.scroll_offset.y
         prepared = self._prepared.pop(key, None)
         if prepared is not None and prepared[1] == self.scrollable_content_region.width and prepared[2]:
             self._lines, self._width, self._strips = prepared
@@ -155,8 +156,17 @@ class StepView(ScrollView, can_focus=False):
             self._lines = prepared[0] if prepared is not None else step_lines(step)
             self._width = -1
             self._wrap()
-        self.scroll_to(0, 0, animate=False)
-        self.refresh()
+        if old_y or old_width != self._width:
+            self.scroll_to(0, 0, animate=False)
+            self.refresh()
+            return
+        # Redraw only the lines that differ: a step's blank tail and shared lines stay as drawn.
+        height = self.scrollable_content_region.height
+        changed = [y for y in range(min(height, max(len(old_strips), len(self._strips))))
+                   if (old_strips[y] if y < len(old_strips) else None)
+                   != (self._strips[y] if y < len(self._strips) else None)]
+        if changed:
+            self.refresh_lines(changed[0], changed[-1] - changed[0] + 1)
 
     def notify_style_update(self) -> None:
         self._style_cache = None
