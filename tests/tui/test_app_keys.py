@@ -410,3 +410,23 @@ def test_run_app_reports_a_broken_file_with_its_location(capsys) -> None:
     assert code == 2
     assert err.startswith("chainstep: ") and "tui-broken.yaml:5:30:" in err
     assert "Traceback" not in err
+
+
+def screen_text(app: ChainstepApp) -> list[str]:
+    """What the terminal shows, line by line, from the compositor (partial redraws included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_the_screen_after_stepping_matches_a_fresh_app_at_the_same_step(xor) -> None:
+    walked = ChainstepApp(xor)
+    async with walked.run_test(size=SIZE) as pilot:
+        for _ in range(13):
+            await pilot.press("space")
+        await pilot.press("left", "space")
+        await pilot.pause()
+        seen = screen_text(walked)
+    fresh = ChainstepApp(load_scenario("xor"), step=13)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen_text(fresh) == seen
+        assert "backward.1.dW" in seen[0]
