@@ -185,7 +185,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self.tensors.show(step, key)
         self._show_signs(c, trace)
         if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
-            self.loss.show(trace.cost_history(), c.iteration)
+            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known())
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
         self._schedule_warm()

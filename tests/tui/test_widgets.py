@@ -126,3 +126,6 @@ async def test_loss_chart_copes_with_inf_and_nan() -> None:
         app.loss.show(np.full(4, math.nan), 0)
         await pilot.pause()
         assert "not computed yet" in app.loss.summary
+        app.loss.show(np.array([1.0, math.inf, math.nan, math.nan]), 2, np.array([True, True, True, False]))
+        await pilot.pause()
+        assert app.loss.summary == "cost · iteration 3: NaN · 2 non-finite"

@@ -21,9 +21,10 @@ class LossChart(PlotextPlot, can_focus=False):
         self._key: tuple | None = None
         self.summary = ""
 
-    def show(self, costs: np.ndarray, current: int) -> None:
-        """`costs` as from Trace.cost_history (NaN where not computed); `current` is 0-based."""
-        computed = ~np.isnan(costs)
+    def show(self, costs: np.ndarray, current: int, known: np.ndarray | None = None) -> None:
+        """`costs` from Trace.cost_history, `known` from Trace.costs_known (a computed cost may
+        be NaN; without `known`, NaN means not computed); `current` is 0-based."""
+        computed = ~np.isnan(costs) if known is None else np.asarray(known, dtype=bool)
         key = (current, int(computed.sum()), len(costs))
         if key == self._key:
             return
@@ -43,7 +44,7 @@ class LossChart(PlotextPlot, can_focus=False):
         plt.clear_figure()
         now = costs[current] if 0 <= current < len(costs) else math.nan
         diverged = int((~finite).sum())
-        if math.isnan(now):
+        if not (0 <= current < len(costs) and computed[current]):
             title = f"cost · iteration {current + 1}: not computed yet"
         else:
             title = f"cost · iteration {current + 1}: {num(now)}"
