@@ -45,6 +45,8 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
     BINDINGS = [
         Binding("space,right", "next_step", "Next", tooltip="Next step (crosses into the next iteration)"),
         Binding("left", "prev_step", "Back", tooltip="Previous step: shows exactly what it showed before"),
+        Binding("question_mark", "help", "Help", tooltip="This list of keys"),
+        Binding("q", "quit", "Quit", tooltip="Leave chainstep"),
         Binding("down", "next_phase", "Phase↓", tooltip="Start of the next phase: forward, loss, backward, update"),
         Binding("up", "prev_phase", "Phase↑", tooltip="Start of this phase, or of the previous one"),
         Binding("n,pagedown", "next_iteration", "Iter+", tooltip="Same step, next iteration"),
@@ -57,8 +59,6 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         Binding("left_square_bracket", "prev_part", "Part−", tooltip="Previous part of the scenario"),
         Binding("r", "restart", "Restart", tooltip="First step of the first iteration"),
         Binding("o", "open_picker", "Open", tooltip="Open another bundled scenario"),
-        Binding("question_mark", "help", "Help", tooltip="This list of keys"),
-        Binding("q", "quit", "Quit", tooltip="Leave chainstep"),
         Binding("shift+down", "scroll_tensors(0, 1)", "Tensors↓", show=False,
                 tooltip="Scroll the tensors pane down a page (the mouse wheel works too)"),
         Binding("shift+up", "scroll_tensors(0, -1)", "Tensors↑", show=False, tooltip="Scroll the tensors pane up a page"),

@@ -33,11 +33,13 @@ SYNC_POINTS = 3       # history points computed on the key path; more go to a wo
 class DebuggerTools(App):
     """Keys and state of the debugging tools; the app class inherits them."""
 
+    # Hidden from the Footer, which would list them before the stepping keys (mixin bindings come
+    # first); the help screen (?) lists every one with its description.
     BINDINGS = [
         Binding("b", "toggle_breakpoint", "Break",
-                tooltip="Set or clear a breakpoint on this step (it stops in every iteration)"),
+                show=False, tooltip="Set or clear a breakpoint on this step (it stops in every iteration)"),
         Binding("c", "continue(True)", "Continue",
-                tooltip="Run forwards to the next breakpoint; Esc stops a long run"),
+                show=False, tooltip="Run forwards to the next breakpoint; Esc stops a long run"),
         Binding("C", "continue(False)", "Reverse", show=False,
                 tooltip="Run backwards to the previous breakpoint; Esc stops a long run"),
         Binding("B", "add_breakpoint", "Condition…", show=False,
@@ -45,9 +47,9 @@ class DebuggerTools(App):
                         "loss rising, a sign flip, a dead ReLU, a step or an iteration"),
         Binding("k", "manage_breakpoints", "Breakpoints", show=False,
                 tooltip="Into the breakpoints pane: ↑↓ choose, space on/off, d deletes, Esc back"),
-        Binding("w", "add_watch", "Watch", tooltip="Watch a tensor or one element, e.g. W1[0,1] or dL_dyhat"),
+        Binding("w", "add_watch", "Watch", show=False, tooltip="Watch a tensor or one element, e.g. W1[0,1] or dL_dyhat"),
         Binding("f", "gradcheck", "Check grad",
-                tooltip="This gradient step beside central finite differences, with the relative error"),
+                show=False, tooltip="This gradient step beside central finite differences, with the relative error"),
         Binding("m", "minibatch", "Minibatch", show=False,
                 tooltip="Per-sample gradients of a parameter element, their mean, and the batch gradient"),
         Binding("l", "landscape", "Landscape", show=False,
