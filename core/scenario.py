@@ -20,6 +20,7 @@ import yaml
 
 from .. import scenarios as _bundled_package
 from .activations import ACTIVATIONS
+from .errors import LocatedError
 from .data import GENERATORS, INIT_SCHEMES, generate, init_params
 from .external import EXTERNAL_DATA_KEYS, read_data, read_params
 # The format's key tables (for unknown-key errors and `chainstep schema`) and limits live in format_spec.
@@ -49,17 +50,10 @@ SYNONYMS = {
 }
 
 
-class ScenarioError(Exception):
+class ScenarioError(LocatedError):
     """A mistake in a scenario file, with where it is and how to fix it."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None,
-                 col: int | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.file, self.line, self.col, self.hint = message, file, line, col, hint
-
-    def __str__(self) -> str:
-        where = f"{self.file or '<scenario>'}:{self.line or 1}:{self.col or 1}: "
-        return where + self.message + (f" ({self.hint})" if self.hint else "")
+    default_file = "<scenario>"
 
 
 @dataclass

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..core.errors import LocatedError
+
 CAST_VERSION = 2
 KEYLOG_FORMAT = "chainstep-keylog"
 KEYLOG_VERSION = 1
@@ -193,15 +195,8 @@ class KeyLogWriter(_LineFile):
         self.keys += 1
 
 
-class KeyLogError(Exception):
+class KeyLogError(LocatedError):
     """A keystroke log that cannot be replayed; str() is `file:line:col: what (how to fix)`."""
-
-    def __init__(self, message: str, file: str, line: int = 1, col: int = 1, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.file, self.line, self.col, self.hint = message, file, line, col, hint
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from ..core.scenario import DEFAULT_SCENARIO, ScenarioError
+from ..core.errors import LocatedError
+from ..core.scenario import DEFAULT_SCENARIO
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for add in OPEN_OPTIONS:
             add(parser)
         return cmd_open(parser.parse_args(argv))
-    except ScenarioError as exc:
+    except LocatedError as exc:   # a scenario, a tape or a key log: all say file:line:col
         print(f"chainstep: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

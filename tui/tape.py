@@ -19,20 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
+from ..core.errors import LocatedError
+
 MAX_REPEAT = 10_000
 MAX_PAUSE = 600.0
 MAX_PACE = 60.0
 
 
-class TapeError(Exception):
+class TapeError(LocatedError):
     """A mistake in a key script; str() is `file:line:col: what (how to fix)`."""
-
-    def __init__(self, message: str, file: str, line: int = 1, col: int = 1, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.file, self.line, self.col, self.hint = message, file, line, col, hint
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
 @dataclass(frozen=True)
