@@ -183,7 +183,7 @@ def build_specs(model: Model) -> list[StepSpec]:
                 (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)), (), s)
 
     div = "" if model.reduction == "sum" else "(1/N)·"
-    add(StepSpec("backward.dyhat", "backward", L, "Gradient of the loss with respect to the prediction",
+    add(StepSpec("backward.dyhat", "backward", L, "Loss gradient: how L responds to each prediction",
                  f"∂L/∂ŷ = {div}{_group(loss.derivative_formula, div)}", "backward", ("yhat", "L"), dyhat_step))
 
     for l in range(L, 0, -1):
