@@ -19,19 +19,8 @@ from chainstep.core.scenario import MAX_NODES, ScenarioError, load_scenario, loa
 ROOT = Path(__file__).resolve().parents[2]
 BAD_DIR = ROOT / "tests" / "data" / "bad"
 
-# Line numbers of the valid scenario every case edits.
-BASE = """\
-title: t
-network:
-  inputs: 2
-  layers:
-    - {units: 2, activation: sigmoid}
-    - {units: 1, activation: sigmoid}
-data: {generator: xor}
-loss: mse
-optimizer: {lr: 0.5}
-iterations: 3
-"""
+# The valid scenario every case edits; the cases quote its line numbers.
+BASE = (ROOT / "tests" / "data" / "base.yaml").read_text()
 LAYERS = "  layers:\n    - {units: 2, activation: sigmoid}\n    - {units: 1, activation: sigmoid}\n"
 
 

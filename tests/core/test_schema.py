@@ -29,18 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BAD_DIR = ROOT / "tests" / "data" / "bad"
 VALIDATOR = jsonschema.Draft202012Validator(build_schema())
 
-BASE = """\
-title: t
-network:
-  inputs: 2
-  layers:
-    - {units: 2, activation: sigmoid}
-    - {units: 1, activation: sigmoid}
-data: {generator: xor}
-loss: mse
-optimizer: {lr: 0.5}
-iterations: 3
-"""
+BASE = (ROOT / "tests" / "data" / "base.yaml").read_text()  # the valid scenario the cases edit
 
 
 def sub(old: str, new: str, text: str = BASE) -> str:

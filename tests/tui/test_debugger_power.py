@@ -22,14 +22,7 @@ from chainstep.tui.widgets.watch_pane import WatchPane
 SIZE = (130, 44)
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEEP_PART = 3        # scenario 05, "Five sigmoids deep: the gradient fades"
-DEAD = """
-network: {inputs: 1, layers: [{units: 3, activation: relu}, {units: 1, activation: linear}]}
-params: {W1: [[1], [-1], [0.5]], b1: [0, -0.5, 0.1], W2: [[1, 1, 1]], b2: [0]}
-data: {x: [[1, 2, 3]], y: [[1, 2, 3]]}
-loss: mse
-optimizer: {lr: 0.05}
-iterations: 6
-"""
+DEAD = (DATA / "dead_relu.yaml").read_text()
 
 
 async def settle(app, pilot) -> None:
