@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import fnmatch
+import inspect
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -378,11 +380,12 @@ class _V:
     def err(self, path: Path_, message: str, hint: str | None = None) -> ScenarioError:
         return self.doc.error(path, message, hint)
 
-    def mapping(self, value: Any, path: Path_, keys: dict[str, str]) -> dict[str, Any]:
+    def mapping(self, value: Any, path: Path_, keys: dict[str, str] | None) -> dict[str, Any]:
+        """A mapping whose keys are all in `keys` (None: any key, as for notes keyed by step id)."""
         if not isinstance(value, dict):
             raise self.err(path, f"{_dotted(path)} must be a mapping of keys to values, not {_kind(value)}",
                            "write `key: value` lines indented under it")
-        for key in value:
+        for key in value if keys is not None else ():
             if key not in keys:
                 close = difflib.get_close_matches(key, list(keys), n=1)
                 hint = f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(keys)
@@ -615,7 +618,6 @@ def _generated(value: Any, path: Path_, v: _V) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(value, dict):
         raise v.err(path, f"data.generator must be a generator name or a mapping with `kind:`, not {_kind(value)}",
                     "write e.g. generator: xor, or generator: {kind: line, samples: 8}")
-    import inspect
     m = v.mapping(value, path, {"kind": "generator name", **{k: "" for g in GENERATORS.values()
                                                                 for k in inspect.signature(g).parameters}})
     kind = v.choice(v.require(m, "kind", path, "name the generator: " + ", ".join(GENERATORS)),
@@ -654,8 +656,7 @@ def _generated(value: Any, path: Path_, v: _V) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _notes(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...]) -> dict[str, str]:
-    import fnmatch
-    m = v.mapping(value, path, {k: "" for k in value} if isinstance(value, dict) else {}) if value else {}
+    m = v.mapping(value, path, None) if value else {}
     for key, text in m.items():
         if not any(fnmatch.fnmatchcase(s, key) for s in step_ids):
             close = difflib.get_close_matches(key, step_ids, n=1)
@@ -667,7 +668,6 @@ def _notes(value: Any, path: Path_, v: _V, step_ids: tuple[str, ...]) -> dict[st
 
 def _breakpoints(value: Any, path: Path_, v: _V, part: Part) -> list[Any]:
     """Breakpoints declared in the file; each mistake points at the key that is wrong."""
-    from dataclasses import replace
     from .breakpoints import BreakpointError, from_mapping, validate
     if value is None:
         return []
