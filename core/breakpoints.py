@@ -24,6 +24,7 @@ progress, and is bounded by `max_iterations`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -130,7 +131,6 @@ def validate(bp: Breakpoint, trace: Trace) -> Breakpoint:
     if bp.kind not in KINDS:
         raise BreakpointError(f"unknown breakpoint kind `{bp.kind}`", "when", "choose one of " + ", ".join(CONDITIONS))
     if bp.step_id is not None and bp.step_id not in trace.step_ids:
-        import difflib
         close = difflib.get_close_matches(bp.step_id, trace.step_ids, n=1)
         raise BreakpointError(f"no step is called `{bp.step_id}`", "step",
                               f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
@@ -185,7 +185,6 @@ def from_mapping(m: dict[str, Any]) -> Breakpoint:
     """A breakpoint from its YAML mapping (already type-checked per key by the scenario loader)."""
     unknown = [k for k in m if k not in BREAKPOINT_KEYS]
     if unknown:
-        import difflib
         close = difflib.get_close_matches(unknown[0], list(BREAKPOINT_KEYS), n=1)
         raise BreakpointError(f"unknown key `{unknown[0]}` in a breakpoint", unknown[0],
                               f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(BREAKPOINT_KEYS))
@@ -201,7 +200,6 @@ def from_mapping(m: dict[str, Any]) -> Breakpoint:
                                   "e.g. - step: backward.1.dW, or - {when: vanishing, layer: 1, below: 1e-4}")
     else:
         if not isinstance(when, str) or when not in CONDITIONS:
-            import difflib
             close = difflib.get_close_matches(str(when), list(CONDITIONS), n=1)
             raise BreakpointError(f"unknown condition `{when}`", "when",
                                   (f"did you mean `{close[0]}`? " if close else "") + "choose one of " + ", ".join(CONDITIONS))
