@@ -322,7 +322,6 @@ class Trace:
         self._costs = np.full(self.iterations, np.nan)
         self._known = np.zeros(self.iterations, dtype=bool)  # NaN alone can't tell "diverged" from "not yet"
         self._lock = threading.RLock()
-        self._frontier = 0  # highest iteration whose start parameters are known
 
     # ---- shape of the trace -------------------------------------------------------------
     @property
@@ -350,11 +349,7 @@ class Trace:
             if rec is not None:
                 self._cache.move_to_end(i)
                 return rec
-            start = max(c for c in self._checkpoints if c <= i)
-            params = self._checkpoints[start]
-            for j, cached in self._cache.items():   # a cached nearer iteration beats the checkpoint
-                if start <= j < i:
-                    start, params = j + 1, cached.new_params
+            start, params = self._start(i)
         # Computed outside the lock, so reading a cached iteration (the app's key path) never waits
         # for a long fast-forward in another thread. Two threads may compute the same iteration;
         # that is harmless, as run_iteration is deterministic.
@@ -367,7 +362,6 @@ class Trace:
                 if (j + 1) % self.checkpoint_every == 0 and j + 1 < self.iterations:
                     self._checkpoints.setdefault(j + 1, params)
         with self._lock:
-            self._frontier = max(self._frontier, i)
             self._cache[i] = rec
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -378,11 +372,19 @@ class Trace:
         with self._lock:
             if i in self._cache:
                 return 0
-            start = max(c for c in self._checkpoints if c <= i)
-            for j in self._cache:
-                if start <= j < i:   # the same choice record() makes
-                    start = j + 1
-            return i - start + 1
+            return i - self._start(i)[0] + 1
+
+    def _start(self, i: int) -> tuple[int, Params]:
+        """Where computing iteration i begins: the nearest checkpoint, or a nearer cached iteration.
+
+        Call with the lock held.
+        """
+        start = max(c for c in self._checkpoints if c <= i)
+        params = self._checkpoints[start]
+        for j, cached in self._cache.items():
+            if start <= j < i:
+                start, params = j + 1, cached.new_params
+        return start, params
 
     def step(self, i: int, k: int | str) -> Step:
         if isinstance(k, str):
