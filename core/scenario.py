@@ -30,7 +30,7 @@ from .format_spec import (CHECKS, DATA_KEYS, EXPECT_KEYS, INIT_KEYS, LAYER_KEYS,
                           MAX_LAYERS, MAX_SAMPLES, MAX_UNITS, NETWORK_KEYS, OPTIMIZER_KEYS, PART_KEYS, TOP_KEYS)
 from .losses import LOSSES, REDUCTIONS
 from .network import Model
-from .trace import Trace
+from .trace import Trace, build_specs
 
 # The lessons ship as package data of chainstep.scenarios, wherever it is installed.
 BUNDLED_DIR = Path(_bundled_package.__file__).resolve().parent
@@ -605,7 +605,7 @@ def _part(raw: dict[str, Any], path: Path_, v: _V, default_title: str) -> Part:
     title = v.string(raw.get("title", default_title), path + ("title",), "the title")
     description = v.string(raw.get("description", ""), path + ("description",), "the description")
     part = Part(title, description, model, params, x, y, iterations, {}, [])
-    step_ids = part.new_trace(checkpoint_every=1).step_ids
+    step_ids = tuple(s.id for s in build_specs(model))   # ids only: no trace needed yet
     part.notes = _notes(raw.get("notes", {}), path + ("notes",), v, step_ids)
     part.expectations = _expectations(raw.get("expect", []), path + ("expect",), v, step_ids, iterations, names)
     part.breakpoints = _breakpoints(raw.get("breakpoints", []), path + ("breakpoints",), v, part)
