@@ -15,3 +15,9 @@ class LocatedError(Exception):
     def __str__(self) -> str:
         where = f"{self.file or self.default_file}:{self.line or 1}:{self.col or 1}: "
         return where + self.message + (f" ({self.hint})" if self.hint else "")
+
+
+class ScenarioError(LocatedError):
+    """A mistake in a scenario file, with where it is and how to fix it."""
+
+    default_file = "<scenario>"

@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .errors import ScenarioError
+
 MAX_EXTERNAL_BYTES = 256_000_000   # a file past this is not a network one steps through by hand
 EXTERNAL_DATA_KEYS = ("file", "csv", "keys", "transpose", "x_columns", "y_columns")
 TORCH_SUFFIXES = (".pt", ".pth")
@@ -34,7 +36,7 @@ Path_ = tuple[Any, ...]
 
 
 class _Validator(Protocol):
-    """What scenario.py's validator offers (kept structural so this module does not import the loader)."""
+    """What the scenario validator offers (kept structural so this module does not import the loader)."""
 
     doc: Any
 
@@ -245,7 +247,6 @@ def _base_dir(v: _Validator) -> Path:
 
 def _located(v: _Validator, path: Path_, exc: ExternalError, file: Path) -> Exception:
     if exc.line is not None:   # a place inside the external file itself (a CSV cell)
-        from .scenario import ScenarioError
         return ScenarioError(exc.message, str(file), exc.line, exc.col, exc.hint)
     return v.err(path, exc.message, exc.hint)
 

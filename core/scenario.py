@@ -22,7 +22,7 @@ import yaml
 
 from .. import scenarios as _bundled_package
 from .activations import ACTIVATIONS
-from .errors import LocatedError
+from .errors import ScenarioError
 from .data import GENERATORS, INIT_SCHEMES, generate, init_params
 from .external import EXTERNAL_DATA_KEYS, read_data, read_params
 # The format's key tables (for unknown-key errors and `chainstep schema`) and limits live in format_spec.
@@ -50,12 +50,6 @@ SYNONYMS = {
     "logistic": "sigmoid", "identity": "linear", "none": "linear",
     "glorot": "xavier", "glorot_normal": "xavier", "kaiming": "he", "kaiming_normal": "he", "gaussian": "normal",
 }
-
-
-class ScenarioError(LocatedError):
-    """A mistake in a scenario file, with where it is and how to fix it."""
-
-    default_file = "<scenario>"
 
 
 @dataclass
