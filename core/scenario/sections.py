@@ -1,0 +1,99 @@
+"""The sections of a part that name its steps: `notes:`, `breakpoints:` and `expect:`."""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import math
+from dataclasses import replace
+from typing import Any
+
+from ..breakpoints import BreakpointError, from_mapping, validate
+from ..format_spec import CHECKS, EXPECT_KEYS
+from .model import Expectation, Part
+from .read import KEY, Path_, dotted
+from .validate import Validator, kind_of
+
+
+def notes_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, ...]) -> dict[str, str]:
+    m = v.mapping(value, path, None) if value else {}
+    for key, text in m.items():
+        if not any(fnmatch.fnmatchcase(s, key) for s in step_ids):
+            close = difflib.get_close_matches(key, step_ids, n=1)
+            raise v.err(path + (key, KEY), f"no step is called `{key}`",
+                        f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
+        v.string(text, path + (key,), "a note")
+    return {k: str(t).strip() for k, t in m.items()}
+
+
+def breakpoints_section(value: Any, path: Path_, v: Validator, part: Part) -> list[Any]:
+    """Breakpoints declared in the file; each mistake points at the key that is wrong."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise v.err(path, "breakpoints must be a list", "write each as - {when: vanishing, layer: 1, below: 1e-3}")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise v.err(path + (i,), f"a breakpoint must be a mapping, not {kind_of(item)}",
+                        "write e.g. - {step: backward.1.dW} or - {when: loss_rises}")
+        try:
+            bp = validate(from_mapping(item), part.trace)
+        except BreakpointError as exc:
+            raise v.err(path + (i,) + ((exc.key,) if exc.key in item else ()), exc.message, exc.hint) from None
+        out.append(replace(bp, origin=v.doc.where(path + (i,))))
+    return out
+
+
+def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, ...], iterations: int,
+                  params: list[str]) -> list[Expectation]:
+    if not isinstance(value, list):
+        raise v.err(path, "expect must be a list of checks", "write each as - {step: ..., value: ...}")
+    out = []
+    for i, item in enumerate(value):
+        ip = path + (i,)
+        m = v.mapping(item, ip, EXPECT_KEYS)
+        check = m.get("check")
+        if check is not None:
+            v.choice(check, ip + ("check",), CHECKS, "check")
+        step = m.get("step")
+        if step is None and check is None:
+            raise v.err(ip, "an expectation needs a `step` (or a `check`)", "e.g. step: backward.dyhat")
+        if step is not None:
+            v.choice(step, ip + ("step",), list(step_ids), "step id")
+        it = m.get("iteration", 0)
+        if isinstance(it, int) and not isinstance(it, bool) and it >= iterations:
+            raise v.err(ip + ("iteration",), f"{dotted(ip + ('iteration',))} is {it}, but this part runs only "
+                        f"{iterations} iteration(s), numbered 0 to {iterations - 1}",
+                        f"use an iteration from 0 to {iterations - 1}, or raise `iterations`")
+        iteration = v.integer(it, ip + ("iteration",), 0, iterations - 1, "the iteration")
+        tensor_name = m.get("tensor")
+        if tensor_name is not None:
+            v.string(tensor_name, ip + ("tensor",), "a tensor name")
+        at = m.get("at")
+        if at is not None:
+            if isinstance(at, int):
+                at = [at]
+            if not isinstance(at, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in at):
+                raise v.err(ip + ("at",), f"{dotted(ip + ('at',))} must be whole-number indices, not {kind_of(m['at'])}",
+                            "write the row and column from 0, like [0, 1]")
+            at = tuple(at)
+        if check is None and not any(k in m for k in ("value", "below", "above")):
+            raise v.err(ip, "an expectation needs `value`, `below` or `above`", "state the number the source gives")
+        val = m.get("value")
+        if val is not None and not isinstance(val, (int, float)):
+            val = v.matrix(val, ip + ("value",), "expected value")
+        elif val is not None:
+            val = v.number(val, ip + ("value",), "the expected value")
+        if check == "per_sample_mean" and m.get("step") is None and "value" in m:
+            raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value",
+                        "delete `value`, or name a `step` to compare with")
+        tol = v.number(m.get("tol", 1e-9), ip + ("tol",), "the tolerance", low=0.0)
+        if not math.isfinite(tol):
+            raise v.err(ip + ("tol",), f"{dotted(ip + ('tol',))} is {tol}: a tolerance must be a finite number",
+                        "write a small number such as 1e-9")
+        below = v.number(m["below"], ip + ("below",), "the bound") if "below" in m else None
+        above = v.number(m["above"], ip + ("above",), "the bound") if "above" in m else None
+        why = v.string(m.get("why", ""), ip + ("why",), "an explanation")
+        out.append(Expectation(step, iteration, tensor_name, at, val, tol, below, above, check, why, v.doc.where(ip)))
+    return out
+
