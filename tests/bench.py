@@ -276,7 +276,7 @@ async def drive_keys(app: Any, keys: list[str], warmup: int, pause: float, recor
                     profiler.start()
                 if record_every and n >= warmup and (n - warmup) % record_every == 0:
                     if recorder is None:
-                        from chainstep.tui.recording import Recorder
+                        from chainstep.tui.recording.recorder import Recorder
                         recorder = Recorder(app, Path(tmp) / f"{n}.cast", show_badge=False).start()
                         clock.render_bytes = False
                     else:
@@ -334,9 +334,9 @@ def section_p1(args: argparse.Namespace) -> dict[str, Any]:
 def recording_available() -> str | None:
     """None if tui.recording exposes its Recorder, else why P5 cannot run."""
     try:
-        from chainstep.tui.recording import Recorder  # noqa: F401
+        from chainstep.tui.recording.recorder import Recorder  # noqa: F401
     except ImportError as exc:
-        return f"chainstep.tui.recording.Recorder is not importable ({exc})"
+        return f"chainstep.tui.recording.recorder.Recorder is not importable ({exc})"
     return None
 
 

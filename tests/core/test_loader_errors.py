@@ -436,8 +436,8 @@ def test_bad_example_file(path: Path) -> None:
 # --- The command line: exit code 2, one line, no traceback ------------------------------------
 
 CHAINSTEP = ROOT / ".venv" / "bin" / "chainstep"
-HAS_CHECK = importlib.util.find_spec("chainstep.tui.commands") is not None
-needs_check = pytest.mark.skipif(not HAS_CHECK, reason="`chainstep check` (tui/commands.py) is not there yet")
+HAS_CHECK = importlib.util.find_spec("chainstep.tui.cli.scenarios") is not None
+needs_check = pytest.mark.skipif(not HAS_CHECK, reason="`chainstep check` (tui/cli/scenarios.py) is not there yet")
 
 
 def _run(cmd: list[str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from chainstep.tui.screens.error import ErrorScreen
 from chainstep.tui.screens.goto import GotoDialog
 from chainstep.tui.screens.help import HelpScreen
 from chainstep.tui.screens.picker import ScenarioPicker
-from chainstep.tui.widgets.network_view import NetworkView
+from chainstep.tui.panes.network_view import NetworkView
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SIZE = (120, 40)

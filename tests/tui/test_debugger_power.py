@@ -11,13 +11,13 @@ from rich.console import Console
 from chainstep.core.breakpoints import Breakpoint
 from chainstep.core.scenario import load_scenario, load_text
 from chainstep.tui.app import ChainstepApp
-from chainstep.tui.screens.breakpoint_dialog import BreakpointDialog
-from chainstep.tui.screens.gradcheck_screen import GradCheckScreen
-from chainstep.tui.screens.landscape_screen import LandscapeChart, LandscapeScreen
-from chainstep.tui.screens.minibatch_screen import MinibatchScreen
-from chainstep.tui.screens.watch_dialog import WatchDialog
-from chainstep.tui.widgets.breakpoints_pane import BreakpointsPane
-from chainstep.tui.widgets.watch_pane import WatchPane
+from chainstep.tui.tools.breakpoint_dialog import BreakpointDialog
+from chainstep.tui.tools.gradcheck_screen import GradCheckScreen
+from chainstep.tui.tools.landscape_screen import LandscapeChart, LandscapeScreen
+from chainstep.tui.tools.minibatch_screen import MinibatchScreen
+from chainstep.tui.tools.watch_dialog import WatchDialog
+from chainstep.tui.panes.breakpoints_pane import BreakpointsPane
+from chainstep.tui.panes.watch_pane import WatchPane
 
 SIZE = (130, 44)
 DATA = Path(__file__).resolve().parents[1] / "data"

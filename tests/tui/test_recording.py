@@ -20,13 +20,13 @@ from rich.cells import cell_len
 
 from chainstep.core.scenario import load_scenario
 from chainstep.tui.app import ChainstepApp, run_app
-from chainstep.tui.cast import (CastWriter, KeyLogError, KeyLogWriter, LiveClock, RecordingPathError,
+from chainstep.tui.recording.cast import (CastWriter, KeyLogError, KeyLogWriter, LiveClock, RecordingPathError,
                                 keylog_path_for, read_keylog)
 from chainstep.tui.cli import main
-from chainstep.tui.recording import REC_BADGE, recording_enabled
-from chainstep.tui.scripted import PresenterReplay, export_steps, record_script, replay_keys
-from chainstep.tui.tape import Caption, Pause, Press, TapeError, parse_keys, parse_tape, schedule
-from chainstep.tui.widgets.status_bar import StatusBar
+from chainstep.tui.recording.recorder import REC_BADGE, recording_enabled
+from chainstep.tui.recording.scripted import PresenterReplay, export_steps, record_script, replay_keys
+from chainstep.tui.recording.tape import Caption, Pause, Press, TapeError, parse_keys, parse_tape, schedule
+from chainstep.tui.panes.status_bar import StatusBar
 
 ASCIINEMA = Path(sys.executable).parent / "asciinema"
 SIZE = (100, 32)

@@ -10,10 +10,10 @@ from rich.console import Console
 from chainstep.core.scenario import load_scenario
 from chainstep.core.trace import Step, Tensor
 from chainstep.tui.app import ChainstepApp
-from chainstep.tui.widgets import tensor_view
-from chainstep.tui.widgets.sign_grid import LOWER, MAX_ROWS, RAISE, ZERO, ParamSigns, SignGrid, glyph, grid_lines
-from chainstep.tui.widgets.step_view import preview, step_lines, wrap
-from chainstep.tui.widgets.tensor_view import CELL, cell_text
+from chainstep.tui.panes import tensor_view
+from chainstep.tui.panes.sign_grid import LOWER, MAX_ROWS, RAISE, ZERO, ParamSigns, SignGrid, glyph, grid_lines
+from chainstep.tui.panes.step_view import preview, step_lines, wrap
+from chainstep.tui.panes.tensor_view import CELL, cell_text
 
 
 def text_of(lines) -> list[str]:

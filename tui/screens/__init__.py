@@ -1,1 +1,1 @@
-"""Modal and full screens: help, picker, errors."""
+"""Modal screens of the app: help, the scenario picker, errors and prompts."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import sys
 from collections import OrderedDict
 
 from textual import events
@@ -13,23 +12,23 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.timer import Timer
 
-from ..core.cursor import Cursor, GotoError, Shape
-from ..core.scenario import Scenario, ScenarioError, load_scenario
-from ..core.trace import Step, Trace
-from .debugger import DebuggerTools
+from ...core.cursor import Cursor, GotoError, Shape
+from ...core.scenario import Scenario, ScenarioError, load_scenario
+from ...core.trace import Step, Trace
+from ..tools.debugger import DebuggerTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
-from .recording import RecordingControls
-from .screens.error import ErrorScreen
-from .screens.goto import GotoDialog
-from .screens.help import HelpScreen
-from .screens.picker import ScenarioPicker
-from .widgets.loss_chart import LossChart
-from .widgets.network_view import NetworkView
-from .widgets.sign_grid import ParamSigns, SignGridView
-from .widgets.status_bar import StatusBar
-from .widgets.step_view import StepView
-from .widgets.tensor_view import TensorView
+from ..recording.recorder import RecordingControls
+from ..screens.error import ErrorScreen
+from ..screens.goto import GotoDialog
+from ..screens.help import HelpScreen
+from ..screens.picker import ScenarioPicker
+from ..panes.loss_chart import LossChart
+from ..panes.network_view import NetworkView
+from ..panes.sign_grid import ParamSigns, SignGridView
+from ..panes.status_bar import StatusBar
+from ..panes.step_view import StepView
+from ..panes.tensor_view import TensorView
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 STEP_CACHE = 512
@@ -334,15 +333,3 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
             else:
                 sid = f"forward.{l}.u" if event.kind == "edge" or event.layer == 0 else f"forward.{l}.a"
         self.action_jump(sid)
-
-
-def run_app(scenario: str, args: argparse.Namespace | None = None) -> int:
-    """Load `scenario` (bundled name or path) and run the debugger; 2 if the file is wrong."""
-    try:
-        sc = load_scenario(scenario)
-    except ScenarioError as exc:
-        print(f"chainstep: {exc}", file=sys.stderr)
-        return 2
-    from .recording_cli import run_recorded   # --record, --idle-cap; ctrl+r/ctrl+s live in RecordingControls
-    result = run_recorded(ChainstepApp(sc, args=args), args)
-    return int(result or 0)

@@ -6,7 +6,7 @@ from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .screens.picker import catalogue
+from ..screens.picker import catalogue
 
 # (palette text, app action, help line)
 ACTIONS: tuple[tuple[str, str, str], ...] = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
-from ..core.errors import LocatedError
+from ...core.errors import LocatedError
 
 MAX_REPEAT = 10_000
 MAX_PAUSE = 600.0

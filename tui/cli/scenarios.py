@@ -1,21 +1,20 @@
-"""Plain-terminal subcommands: list, check, trace. They print text and never start Textual."""
+"""`chainstep list`, `check` and `trace`: plain-terminal commands that print text and never start Textual."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
-
-from ..core.check import check_scenario
-from ..core.formatting import num, tensor as fmt
-from ..core.scenario import Scenario, ScenarioError, bundled, bundled_name, load_scenario
-from ..core.trace import Step
+# numpy and the engine are imported inside the handlers: building the parser (and `--help`) stays fast.
+if TYPE_CHECKING:
+    from ...core.scenario import Scenario
+    from ...core.trace import Step
 
 
 def catalogue() -> list[tuple[str, Scenario]]:
     """Every bundled scenario with its name, in catalogue order."""
+    from ...core.scenario import bundled, bundled_name, load_scenario
     return [(bundled_name(p), load_scenario(p)) for p in bundled()]
 
 
@@ -35,6 +34,8 @@ def list_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ...core.check import check_scenario
+    from ...core.scenario import ScenarioError, bundled, load_scenario
     out = out or sys.stdout
     names = [str(p) for p in bundled()] if args.all else list(args.scenarios)
     if not names:
@@ -79,6 +80,8 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _step_json(step: Step) -> dict[str, Any]:
+    import numpy as np
+    from ...core.formatting import num
     def arr(a: np.ndarray) -> Any:
         return [[num(v) if not np.isfinite(v) else float(v) for v in row] for row in np.atleast_2d(a)]
     return {
@@ -91,6 +94,8 @@ def _step_json(step: Step) -> dict[str, Any]:
 
 
 def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ...core.formatting import tensor as fmt
+    from ...core.scenario import load_scenario
     out = out or sys.stdout
     sc = load_scenario(args.scenario)
     if not 1 <= args.part <= len(sc.parts):
@@ -129,3 +134,31 @@ def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if s.note:
                 out.write(f"     note: {s.note}\n")
     return 0
+
+
+def _list_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text", help="plain text (default) or JSON")
+
+
+def _check_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="*", help="bundled names or YAML paths")
+    p.add_argument("--all", action="store_true", help="check every bundled scenario")
+    p.add_argument("--no-gradcheck", action="store_true", help="skip the finite-difference check")
+    p.add_argument("--iterations", type=int, default=2, help="iterations to gradient-check (default 2)")
+
+
+def _trace_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or YAML path")
+    p.add_argument("--iterations", type=int, default=1, help="how many iterations to print (default 1)")
+    p.add_argument("--start", type=int, default=0, help="first iteration to print")
+    p.add_argument("--part", type=int, default=1, help="which part of the scenario (1-based)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="plain text (default), Markdown for notes, or JSON")
+
+
+COMMANDS = {
+    "list": ("list the bundled scenarios", _list_args, list_scenarios),
+    "check": ("validate scenarios, verify their expect: blocks and check every gradient numerically",
+              _check_args, check_scenarios),
+    "trace": ("print every step of a scenario with its formula and numbers", _trace_args, trace_scenario),
+}

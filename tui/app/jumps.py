@@ -12,7 +12,7 @@ import time
 from textual import work
 from textual.worker import get_current_worker
 
-from ..core.cursor import Cursor
+from ...core.cursor import Cursor
 
 KEY_BUDGET = 0.004        # seconds of trace computation allowed on the key path; more goes to a worker
 

@@ -16,15 +16,15 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from ..core.breakpoints import Breakpoint, BreakpointList, SearchResult, search
-from ..core.watch import Watch, WatchError, param_element
-from .screens.breakpoint_dialog import BreakpointDialog
-from .screens.gradcheck_screen import GradCheckScreen
-from .screens.landscape_screen import LandscapeScreen
-from .screens.minibatch_screen import MinibatchScreen
-from .screens.watch_dialog import WatchDialog
-from .widgets.breakpoints_pane import BreakpointsPane
-from .widgets.watch_pane import WatchPane, WatchShown
+from ...core.breakpoints import Breakpoint, BreakpointList, SearchResult, search
+from ...core.watch import Watch, WatchError, param_element
+from .breakpoint_dialog import BreakpointDialog
+from .gradcheck_screen import GradCheckScreen
+from .landscape_screen import LandscapeScreen
+from .minibatch_screen import MinibatchScreen
+from .watch_dialog import WatchDialog
+from ..panes.breakpoints_pane import BreakpointsPane
+from ..panes.watch_pane import WatchPane, WatchShown
 
 HISTORY = 50          # iterations of history per watch
 SYNC_POINTS = 3       # history points computed on the key path; more go to a worker

@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.schema import SCHEMA_FILE, schema_text
-from .cli import SUBCOMMANDS
+from ...core.schema import SCHEMA_FILE, schema_text
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:
@@ -29,5 +28,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS["schema"] = ("print the JSON Schema of the scenario format, for editors (yaml-language-server)",
-                         _schema_args, cmd_schema)
+COMMANDS = {
+    "schema": ("print the JSON Schema of the scenario format, for editors (yaml-language-server)",
+               _schema_args, cmd_schema),
+}

@@ -102,7 +102,7 @@ def _cursor_move(app: App) -> str:
 
 def set_status(app: App, key: str, text: str | None) -> bool:
     """Put `text` in the status line's extra slot `key`; False if the app has no status bar."""
-    from .widgets.status_bar import StatusBar
+    from ..panes.status_bar import StatusBar
     # Look through the whole stack: with a dialog open, the status bar is on the screen beneath.
     for screen in reversed(getattr(app, "screen_stack", [])):
         try:

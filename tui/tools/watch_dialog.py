@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .prompt import PromptDialog
+from ..screens.prompt import PromptDialog
 
 
 class WatchDialog(PromptDialog):

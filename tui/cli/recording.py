@@ -1,7 +1,6 @@
-"""`chainstep record`, `chainstep export`, `chainstep replay`, and `--record` for the app itself.
+"""`chainstep record`, `chainstep export`, `chainstep replay`, and the `--record` options of the app.
 
-Imported by `cli.build_parser()`; registers itself in `SUBCOMMANDS` and `OPEN_OPTIONS`. Textual
-is imported only inside the handlers, so `chainstep check` stays fast.
+Textual is imported only inside the handlers, so building the parser stays fast.
 """
 from __future__ import annotations
 
@@ -12,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cast import DEFAULT_IDLE_CAP, KeyLogError, RecordingPathError, check_writable, keylog_path_for
-from .cli import EXIT_OK, EXIT_USAGE, OPEN_OPTIONS, SUBCOMMANDS
-from .tape import MAX_PACE, TapeError
+from ..recording.cast import DEFAULT_IDLE_CAP, KeyLogError, RecordingPathError, check_writable, keylog_path_for
+from .exits import EXIT_OK, EXIT_USAGE
+from ..recording.tape import MAX_PACE, TapeError
 
 DEFAULT_SIZE = (100, 32)
 DEFAULT_PACE = 0.8
@@ -70,42 +69,6 @@ def add_recording_options(p: argparse.ArgumentParser) -> None:
                    help=f"shorten pauses longer than this in recordings (default {DEFAULT_IDLE_CAP:g}; 0 keeps them)")
 
 
-def apply_recording_options(app: Any, args: argparse.Namespace) -> None:
-    """Called by `run_app` before the app starts: set up in-app recording, start `--record`.
-
-    An unwritable path is reported here, before the terminal switches to the app (exit 2).
-    """
-    if hasattr(app, "idle_cap"):
-        app.idle_cap = getattr(args, "idle_cap", DEFAULT_IDLE_CAP) or None
-    record = getattr(args, "record", None)
-    if record is None:
-        return
-    app.recording_dir = str(Path(record).parent)
-    app.screenshot_dir = str(Path(record).parent)
-    try:
-        app.start_recording(record)
-    except RecordingPathError as exc:
-        raise SystemExit(_fail(str(exc))) from None
-
-
-def report_recording(app: Any, args: argparse.Namespace) -> None:
-    """After the app quits: say where `--record` went, on the normal terminal."""
-    record = getattr(args, "record", None)
-    if record is not None and Path(record).exists():
-        print(f"chainstep: recorded {record} and {keylog_path_for(record)}; play it with: asciinema play {record}",
-              file=sys.stderr)
-
-
-def run_recorded(app: Any, args: argparse.Namespace | None) -> Any:
-    """`app.run()` with the recording options applied first and reported after."""
-    if args is not None:
-        apply_recording_options(app, args)
-    result = app.run()
-    if args is not None:
-        report_recording(app, args)
-    return result
-
-
 # -- `chainstep record` -----------------------------------------------------------------------
 def _record_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="bundled scenario name or YAML path")
@@ -121,8 +84,8 @@ def _record_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from ..core.scenario import load_scenario
-    from .tape import load_tape, parse_keys
+    from ...core.scenario import load_scenario
+    from ..recording.tape import load_tape, parse_keys
     try:
         actions = (load_tape(args.tape) if args.tape else []) + parse_keys(args.keys)
     except TapeError as exc:
@@ -134,8 +97,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         output = args.output or cast_path(f"{scenario.name}.cast")
     except argparse.ArgumentTypeError as exc:
         return _fail(str(exc))
-    from .app import ChainstepApp
-    from .scripted import record_script
+    from ..app import ChainstepApp
+    from ..recording.scripted import record_script
     try:
         result = asyncio.run(record_script(lambda: ChainstepApp(scenario), actions, output, size=args.size,
                                            pace=args.pace, scenario=args.scenario, title=args.title))
@@ -158,7 +121,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..core.scenario import load_scenario
+    from ...core.scenario import load_scenario
     if args.iterations < 1:
         return _fail(f"--iterations {args.iterations}: give 1 or more")
     directory: Path = args.svg
@@ -171,8 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _fail(f"cannot write SVG files to {str(directory)!r}: {exc.strerror or exc} "
                      "(choose a directory you can write)")
     scenario = load_scenario(args.scenario)
-    from .app import ChainstepApp
-    from .scripted import export_steps
+    from ..app import ChainstepApp
+    from ..recording.scripted import export_steps
     written = asyncio.run(export_steps(lambda: ChainstepApp(scenario), scenario, directory,
                                        size=args.size, iterations=args.iterations))
     print(f"wrote {len(written)} SVG files to {directory}")
@@ -191,8 +154,8 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from ..core.scenario import load_scenario
-    from .cast import read_keylog
+    from ...core.scenario import load_scenario
+    from ..recording.cast import read_keylog
     try:
         log = read_keylog(args.log)
     except KeyLogError as exc:
@@ -201,8 +164,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not name:
         return _fail(f"{args.log}:1:1: the log names no scenario (give one with --scenario NAME)")
     scenario = load_scenario(name)
-    from .app import ChainstepApp
-    from .scripted import PresenterReplay, replay_keys
+    from ..app import ChainstepApp
+    from ..recording.options import apply_recording_options, report_recording
+    from ..recording.scripted import PresenterReplay, replay_keys
     app = ChainstepApp(scenario)
     apply_recording_options(app, args)
     if args.presenter:
@@ -216,10 +180,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-OPEN_OPTIONS.append(add_recording_options)
-SUBCOMMANDS.update({
+COMMANDS = {
     "record": ("record a scripted demo as an asciinema cast, headless and deterministic", _record_args, cmd_record),
     "export": ("save one SVG screenshot per step, for slides", _export_args, cmd_export),
     "replay": ("replay a keystroke log in the app, at its own pace or one key per keypress", _replay_args,
                cmd_replay),
-})
+}

@@ -19,7 +19,7 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 
 from .cast import CastWriter, KeyEvent, KeyLog, KeyLogWriter, keylog_path_for
-from .recording import (RECORDER_KEYS, STATUS_KEY_CAPTION, SWALLOWED, ScreenDiff, set_status, trailer,
+from .recorder import (RECORDER_KEYS, STATUS_KEY_CAPTION, SWALLOWED, ScreenDiff, set_status, trailer,
                         truecolor_console)
 from .tape import Action, Caption, Press, schedule
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..core.errors import LocatedError
+from ...core.errors import LocatedError
 
 CAST_VERSION = 2
 KEYLOG_FORMAT = "chainstep-keylog"

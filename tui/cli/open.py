@@ -1,0 +1,23 @@
+"""`chainstep [SCENARIO]` (also `chainstep open`): the debugger itself, optionally recording."""
+from __future__ import annotations
+
+import argparse
+
+from ...scenarios import DEFAULT_SCENARIO
+from .recording import add_recording_options
+
+
+def _open_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", help=f"bundled scenario name or YAML path (default: {DEFAULT_SCENARIO})")
+    add_recording_options(p)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from ..app import run_app   # Textual is imported only when the app itself runs
+    return run_app(args.scenario or DEFAULT_SCENARIO, args)
+
+
+COMMANDS = {
+    "open": ("open the debugger on a scenario (the default command: `chainstep xor` is `chainstep open xor`)",
+             _open_args, cmd_open),
+}

@@ -1,0 +1,1 @@
+"""The app side of the debugger tools: breakpoints, watches, gradient check, minibatch, landscape."""
