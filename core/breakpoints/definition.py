@@ -1,37 +1,11 @@
-"""Breakpoints: where a `continue` stops, and the search that finds the next (or previous) stop.
-
-A breakpoint is either a place (a step id, an iteration) or a condition on the numbers of an
-iteration. Every condition is anchored at the step that shows the offending number, so the
-debugger stops where the student can see it:
-
-- `nonfinite`  a non-finite value appears in a step's tensors (the step before had none);
-  anchored at that step.
-- `loss_rises` the cost of iteration i is larger than that of iteration i−1 (by more than
-  `threshold`, default 0), or turns non-finite; anchored at the loss step.
-- `vanishing`  ‖∂C/∂W_l‖ (Frobenius) below `threshold`; anchored at backward.l.dW.
-- `exploding`  ‖∂C/∂W_l‖ above `threshold` (or non-finite); anchored at backward.l.dW.
-- `sign_flip`  the gradient of one parameter element changes sign from iteration i−1 to i;
-  anchored at that parameter's gradient step.
-- `dead_relu`  a ReLU unit outputs 0 for every sample of the batch; anchored at forward.l.a.
-
-Conditions hold (or not) at a position, like a conditional breakpoint on a line: a vanishing
-gradient that stays vanishing stops every iteration. Only `nonfinite` fires where the value first
-appears, because once a run has diverged every later step is non-finite.
-
-The search evaluates iteration by iteration through the trace's records (lazily, nothing before
-the start is recomputed when going forwards), can be interrupted through `should_stop`, reports
-progress, and is bounded by `max_iterations`.
-"""
+"""What a breakpoint is, reading one from its YAML mapping, checking it against a model, and the list the app edits."""
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
-import numpy as np
-
-from .network import IterationRecord
-from .trace import Trace
+from ..trace import Trace
 
 KINDS = ("step", "iteration", "nonfinite", "loss_rises", "vanishing", "exploding", "sign_flip", "dead_relu")
 CONDITIONS = KINDS[2:]
@@ -87,9 +61,9 @@ class Breakpoint:
             by = f" by more than {self.threshold:g}" if self.threshold else ""
             return f"the loss rises{by}"
         if self.kind == "vanishing":
-            return f"‖∂/∂W‖ < {self._t():g} ({where})"
+            return f"‖∂/∂W‖ < {self.limit():g} ({where})"
         if self.kind == "exploding":
-            return f"‖∂/∂W‖ > {self._t():g} ({where})"
+            return f"‖∂/∂W‖ > {self.limit():g} ({where})"
         if self.kind == "sign_flip":
             idx = ",".join(str(i) for i in (self.index or (0, 0)))
             return f"the gradient of {self.param}[{idx}] flips sign"
@@ -97,7 +71,8 @@ class Breakpoint:
             return f"a dead ReLU unit ({where})"
         return self.kind
 
-    def _t(self) -> float:
+    def limit(self) -> float:
+        """The threshold of vanishing or exploding, or its default when none is given."""
         if self.threshold is not None:
             return self.threshold
         return DEFAULT_VANISHING if self.kind == "vanishing" else DEFAULT_EXPLODING
@@ -105,21 +80,6 @@ class Breakpoint:
     def toggled(self) -> "Breakpoint":
         return replace(self, enabled=not self.enabled)
 
-
-@dataclass(frozen=True)
-class Hit:
-    iteration: int
-    step: int
-    breakpoint: Breakpoint
-    reason: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hit: Hit | None
-    cancelled: bool = False
-    scanned: int = 0                  # iterations examined
-    last_iteration: int | None = None  # the last iteration examined
 
 
 # ---- checking a breakpoint against a model ----------------------------------------------------
@@ -251,219 +211,6 @@ def _types(m: dict[str, Any]) -> None:
         raise BreakpointError(f"`enabled` must be true or false, not {m['enabled']!r}", "enabled",
                               "write enabled: false to declare it switched off")
 
-
-# ---- where a breakpoint hits inside one iteration ---------------------------------------------
-
-def _all_finite(arrays: Iterable[Any]) -> bool:
-    for a in arrays:
-        if a is not None and not np.all(np.isfinite(a)):
-            return False
-    return True
-
-
-def _record_finite(rec: IterationRecord) -> bool:
-    """Every number of an iteration finite (so none of its steps can show a non-finite value)."""
-    grads = [x for g in rec.grads for x in (g.dL_da, g.da_du, g.delta, g.dW_loss, g.dW, g.db, g.da_prev)]
-    return _all_finite([*rec.params.values(), rec.x, rec.y, *rec.us, *rec.as_, rec.terms,
-                        np.float64(rec.cost), rec.dyhat, *grads, *rec.new_params.values()])
-
-
-class _Iteration:
-    """One iteration under examination, with lazy access to the one before."""
-
-    def __init__(self, trace: Trace, i: int, prev: IterationRecord | None = None):
-        self.trace, self.i = trace, i
-        self._rec: IterationRecord | None = None
-        self._prev = prev
-        self._finite_steps: dict[int, bool] = {}
-
-    @property
-    def rec(self) -> IterationRecord:
-        """Computed only when a condition needs the numbers (place breakpoints never do)."""
-        if self._rec is None:
-            self._rec = self.trace.record(self.i)
-        return self._rec
-
-    @property
-    def prev(self) -> IterationRecord | None:
-        if self.i == 0:
-            return None
-        if self._prev is None:
-            self._prev = self.trace.record(self.i - 1)
-        return self._prev
-
-    def step_finite(self, k: int) -> bool:
-        if k not in self._finite_steps:
-            s = self.trace.step(self.i, k)
-            self._finite_steps[k] = _all_finite([s.result.value, *(t.value for t in s.inputs),
-                                                 *(f.value for f in s.factors)])
-        return self._finite_steps[k]
-
-
-def _loss_step(trace: Trace) -> int:
-    return trace.index_of("loss.cost" if "loss.cost" in trace.step_ids else "loss.L")
-
-
-def _norm(a: np.ndarray) -> float:
-    with np.errstate(all="ignore"):
-        return float(np.linalg.norm(a))
-
-
-def hits_in(bp: Breakpoint, it: _Iteration, should_stop: Callable[[], bool] | None = None
-            ) -> list[tuple[int, str]]:
-    """(step index, reason) for every step of this iteration where `bp` hits, in step order."""
-    trace, i = it.trace, it.i
-    model = trace.model
-    kind = bp.kind
-    if kind == "step":
-        if bp.iteration is None or bp.iteration == i:
-            return [(trace.index_of(bp.step_id), f"reached {bp.step_id} in iteration {i + 1}")]
-        return []
-    if kind == "iteration":
-        if bp.iteration == i:
-            return [(trace.index_of(bp.step_id) if bp.step_id else 0, f"reached iteration {i + 1}")]
-        return []
-    rec = it.rec
-    if kind == "nonfinite":
-        if _record_finite(rec):
-            return []
-        out = []
-        prev_ok = True
-        if i > 0 and not _record_finite(it.prev):   # the step before step 0 is the last of i−1
-            prev_ok = _Iteration(trace, i - 1).step_finite(trace.n_steps - 1)
-        for k in range(trace.n_steps):
-            if should_stop is not None and should_stop():
-                break
-            ok = it.step_finite(k)
-            if not ok and prev_ok:
-                out.append((k, f"a non-finite value appears at {trace.step_ids[k]}"))
-            prev_ok = ok
-        return out
-    if kind == "loss_rises":
-        prev = it.prev
-        if prev is None:
-            return []
-        a, b = prev.cost, rec.cost
-        rise = (np.isfinite(a) and not np.isfinite(b)) or (b - a > (bp.threshold or 0.0))
-        if rise:
-            return [(_loss_step(trace), f"the loss rose from {a:.6g} to {b:.6g}")]
-        return []
-    if kind in ("vanishing", "exploding"):
-        layers = [bp.layer] if bp.layer is not None else range(1, model.depth + 1)
-        out = []
-        t = bp._t()
-        for l in layers:
-            n = _norm(rec.grads[l - 1].dW)
-            if (kind == "vanishing" and n < t) or (kind == "exploding" and not n <= t):
-                cmp = "<" if kind == "vanishing" else ">"
-                out.append((trace.index_of(f"backward.{l}.dW"), f"‖∂/∂W{l}‖ = {n:.3g} {cmp} {t:g}"))
-        return sorted(out)
-    if kind == "sign_flip":
-        prev = it.prev
-        if prev is None:
-            return []
-        idx = bp.index or (0, 0)
-        g0, g1 = float(prev.param_grad(bp.param)[idx]), float(rec.param_grad(bp.param)[idx])
-        if np.sign(g0) * np.sign(g1) < 0:
-            sid = f"backward.{bp.param[1:]}.d{bp.param[0]}"
-            where = ",".join(map(str, idx))
-            return [(trace.index_of(sid), f"∂/∂{bp.param}[{where}] went from {g0:.3g} to {g1:.3g}")]
-        return []
-    if kind == "dead_relu":
-        layers = [bp.layer] if bp.layer is not None else range(1, model.depth + 1)
-        out = []
-        for l in layers:
-            if model.activations[l - 1].name != "relu":
-                continue
-            a = rec.as_[l - 1]
-            dead = np.flatnonzero(np.all(a == 0.0, axis=1))
-            if dead.size:
-                units = ", ".join(str(u) for u in dead[:6]) + (" …" if dead.size > 6 else "")
-                out.append((trace.index_of(f"forward.{l}.a"),
-                            f"{dead.size} unit(s) of layer {l} output 0 for every sample (unit {units})"))
-        return sorted(out)
-    return []
-
-
-def hits_at(trace: Trace, breakpoints: Sequence[Breakpoint], i: int, k: int) -> list[Hit]:
-    """The enabled breakpoints that hit exactly at (i, k)."""
-    it = _Iteration(trace, i)
-    return [Hit(i, k, bp, reason) for bp in breakpoints if bp.enabled
-            for kk, reason in hits_in(bp, it) if kk == k]
-
-
-# ---- the search -------------------------------------------------------------------------------
-
-def search(trace: Trace, breakpoints: Sequence[Breakpoint], iteration: int, step: int, forward: bool = True,
-           should_stop: Callable[[], bool] | None = None,
-           progress: Callable[[int, int, int], None] | None = None,
-           max_iterations: int | None = None) -> SearchResult:
-    """The first enabled breakpoint hit strictly after (forward) or before (backward) (iteration, step).
-
-    `should_stop()` is polled between iterations; when it says yes the result has `cancelled` set.
-    `progress(scanned, total, iteration)` is called now and then. At most `max_iterations`
-    iterations are examined.
-    """
-    active = [bp for bp in breakpoints if bp.enabled]
-    if forward:
-        span = range(iteration, trace.iterations)
-    else:
-        span = range(iteration, -1, -1)
-    total = len(span) if max_iterations is None else min(len(span), max_iterations)
-    if not active or total == 0:
-        return SearchResult(None)
-    every = max(1, total // 200)
-    stop = should_stop or (lambda: False)
-    if forward:
-        prev: IterationRecord | None = None
-        for n, i in enumerate(span[:total]):
-            if stop():
-                return SearchResult(None, True, n, i - 1 if n else None)
-            it = _Iteration(trace, i, prev)
-            best = _first(active, it, step if i == iteration else -1, stop)
-            if best is not None:
-                return SearchResult(best, False, n + 1, i)
-            prev = it._rec
-            if progress is not None and (n + 1) % every == 0:
-                progress(n + 1, total, i)
-        return SearchResult(None, False, total, span[total - 1])
-    # Backwards: scan blocks that start at a checkpoint in increasing order (so each iteration is
-    # computed once from its checkpoint), keeping the last hit before the start.
-    block = max(1, trace.checkpoint_every)
-    lowest = iteration - total + 1
-    hi = iteration
-    scanned = 0
-    while hi >= lowest:
-        lo = max(lowest, (hi // block) * block)
-        last: Hit | None = None
-        prev = None
-        for i in range(lo, hi + 1):
-            if stop():
-                return SearchResult(None, True, scanned, hi + 1 if hi < iteration else None)
-            it = _Iteration(trace, i, prev)
-            limit = step if i == iteration else trace.n_steps
-            for bp in active:
-                for k, reason in hits_in(bp, it, stop):
-                    if k < limit and (last is None or (i, k) > (last.iteration, last.step)):
-                        last = Hit(i, k, bp, reason)
-            prev = it._rec
-        scanned += hi - lo + 1
-        if last is not None:
-            return SearchResult(last, False, scanned, last.iteration)
-        if progress is not None:
-            progress(scanned, total, lo)
-        hi = lo - 1
-    return SearchResult(None, False, scanned, lowest)
-
-
-def _first(active: Sequence[Breakpoint], it: _Iteration, after: int, stop: Callable[[], bool]) -> Hit | None:
-    best: Hit | None = None
-    for bp in active:
-        for k, reason in hits_in(bp, it, stop):
-            if k > after and (best is None or k < best.step):
-                best = Hit(it.i, k, bp, reason)
-                break
-    return best
 
 
 # ---- the list the app edits -------------------------------------------------------------------
