@@ -30,7 +30,7 @@ from .validate import Validator, kind_of
 
 # The lessons ship as package data of chainstep.scenarios, wherever it is installed.
 BUNDLED_DIR = Path(_bundled_package.__file__).resolve().parent
-DEFAULT_SCENARIO = "xor"
+DEFAULT_SCENARIO = _bundled_package.DEFAULT_SCENARIO
 
 # Limits past which a file is almost surely a typo, and would make the app crawl.
 MAX_PARAMS = 10_000_000
