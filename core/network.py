@@ -1,4 +1,4 @@
-"""The model: dense layers, a loss, SGD; and one full training iteration with every intermediate."""
+"""The model: dense layers, a loss, an optimiser; and one full training iteration with every intermediate."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +7,7 @@ import numpy as np
 
 from .activations import Activation
 from .losses import FUSED, Loss, l2_term
+from .optimizers import OptState, Optimizer, ParamUpdate, update
 
 Array = np.ndarray
 Params = dict[str, Array]
@@ -23,6 +24,8 @@ class Model:
     l2: float = 0.0
     lr: float = 0.1
     frozen: frozenset[str] = frozenset()
+    optimizer: Optimizer = Optimizer()
+    input_grad: bool = False               # also compute ∂L/∂x (backward.1.da_prev)
 
     @property
     def depth(self) -> int:
@@ -71,7 +74,7 @@ class LayerGrads:
     dW_loss: Array        # δ_l · a_{l−1}ᵀ
     dW: Array             # ∂C/∂W_l (adds λW_l when l2 > 0)
     db: Array             # ∂C/∂b_l = Σ over samples of δ_l
-    da_prev: Array | None  # ∂L/∂a_{l−1} = W_lᵀ δ_l (None for the first layer)
+    da_prev: Array | None  # ∂L/∂a_{l−1} = W_lᵀ δ_l (for layer 1, ∂L/∂x: only with input_grad)
 
 
 @dataclass
@@ -91,6 +94,9 @@ class IterationRecord:
     dyhat: Array
     grads: list[LayerGrads] = field(default_factory=list)   # index l-1
     new_params: Params = field(default_factory=dict)
+    opt_state: OptState = OptState()          # the optimiser's state before this iteration's update
+    new_opt_state: OptState = OptState()
+    updates: dict[str, ParamUpdate] = field(default_factory=dict)   # per parameter, not for frozen ones
 
     @property
     def yhat(self) -> Array:
@@ -105,9 +111,9 @@ class IterationRecord:
         return g.dW if name[0] == "W" else g.db
 
 
-def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: int = 0
-                  ) -> IterationRecord:
-    """Forward, loss, backward and SGD update, keeping every intermediate tensor.
+def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: int = 0,
+                  opt_state: OptState | None = None) -> IterationRecord:
+    """Forward, loss, backward and the optimiser's update, keeping every intermediate tensor.
 
     Fast-forwarding through a long run calls this same function, so a number seen after a jump is
     bit-for-bit the number a straight run shows. Overflow and NaN propagate into the record
@@ -139,19 +145,13 @@ def run_iteration(model: Model, params: Params, x: Array, y: Array, iteration: i
             dW_loss = delta @ a_prev.T
             dW = dW_loss + model.l2 * W if model.l2 else dW_loss
             db = np.sum(delta, axis=1, keepdims=True)
-            da_prev = W.T @ delta if l > 1 else None
+            da_prev = W.T @ delta if l > 1 or model.input_grad else None
             grads[l - 1] = LayerGrads(upstream, da_du, delta, dW_loss, dW, db, da_prev)
             upstream = da_prev
 
-        new_params: Params = {}
-        for l in range(1, model.depth + 1):
-            for name, g in ((f"W{l}", grads[l - 1].dW), (f"b{l}", grads[l - 1].db)):
-                p = params[name]
-                if name in model.frozen:
-                    new_params[name] = p
-                else:
-                    # p − η·g computed into the η·g temporary: same numbers, one big array fewer.
-                    new = model.lr * g
-                    new_params[name] = np.subtract(p, new, out=new)
+        state = OptState() if opt_state is None else opt_state
+        grad_of = {n: g for l in range(1, model.depth + 1)
+                   for n, g in ((f"W{l}", grads[l - 1].dW), (f"b{l}", grads[l - 1].db))}
+        new_params, new_state, updates = update(model.optimizer, model.lr, state, params, grad_of, model.frozen)
     return IterationRecord(iteration, params, x, y, us, as_, terms, loss, reg, loss + reg, dyhat,
-                           grads, new_params)
+                           grads, new_params, state, new_state, updates)

@@ -17,6 +17,8 @@ import numpy as np
 
 from .formatting import sub, tensor
 from .network import IterationRecord, Model, Params, run_iteration
+from .optimizers import OptState
+from .update_steps import RawBuilt, update_specs
 
 Array = np.ndarray
 PHASES = ("forward", "loss", "backward", "update")
@@ -109,6 +111,14 @@ def a_name(l: int, depth: int) -> str:
 
 def dL_da_label(l: int, depth: int) -> str:
     return f"∂L/∂{a_label(l, depth)}"
+
+
+def _wrapped(build: Callable[[IterationRecord], RawBuilt]) -> Callable[[IterationRecord], Built]:
+    """A builder of plain tuples (update_steps.py) as one of Tensors and Factors."""
+    def wrapped(r: IterationRecord) -> Built:
+        result, inputs, factors, s = build(r)
+        return _t(*result), tuple(_t(*t) for t in inputs), tuple(Factor(*f) for f in factors), s
+    return wrapped
 
 
 def build_specs(model: Model) -> list[StepSpec]:
@@ -262,7 +272,7 @@ def build_specs(model: Model) -> list[StepSpec]:
         add(StepSpec(f"backward.{l}.db", "backward", l, f"Layer {l}: gradient of the biases",
                      f"∂L/∂b{S} = Σ over samples of δ{S}", "backward", (f"b{l}", f"u{l}"), db, param=f"b{l}"))
 
-        if l > 1:
+        if l > 1 or model.input_grad:
             def da_prev(r: IterationRecord, l=l, S=S, ap=ap, apn=apn) -> Built:
                 g = r.grads[l - 1]
                 W = r.params[f"W{l}"]
@@ -275,24 +285,8 @@ def build_specs(model: Model) -> list[StepSpec]:
             add(StepSpec(f"backward.{l}.da_prev", "backward", l, f"Layer {l}: pass the gradient down",
                          f"∂L/∂{ap} = W{S}ᵀ·δ{S}", "backward", (f"W{l}", apn), da_prev))
 
-    for l in range(1, L + 1):
-        for kind in ("W", "b"):
-            name, S = f"{kind}{l}", sub(l)
-            frozen = name in model.frozen
-            gl = ("∂C/∂" if (model.l2 and kind == "W") else "∂L/∂") + f"{kind}{S}"
-
-            def upd(r: IterationRecord, name=name, S=S, kind=kind, frozen=frozen, gl=gl) -> Built:
-                old, new, g = r.params[name], r.new_params[name], r.param_grad(name)
-                if frozen:
-                    s = f"{kind}{S} is frozen: it keeps {tensor(old)}"
-                else:
-                    s = f"{kind}{S}' = {tensor(old)} − {model.lr:g}·{tensor(g)} = {tensor(new)}"
-                return (_t(f"{name}_new", f"{kind}{S}'", new),
-                        (_t(name, f"{kind}{S}", old), _t(f"d{name}", gl, g)), (), s)
-
-            add(StepSpec(f"update.{name}", "update", l, f"Update {kind}{S}" + (" (frozen)" if frozen else ""),
-                         f"{kind}{S} is frozen" if frozen else f"{kind}{S}' = {kind}{S} − η·{gl}",
-                         "backward", (name,), upd, param=name))
+    for u in update_specs(model):
+        add(StepSpec(u.id, "update", u.layer, u.title, u.formula, "backward", u.focus, _wrapped(u.build), u.param))
     return specs
 
 
@@ -313,10 +307,13 @@ class Trace:
         self._index = {sid: k for k, sid in enumerate(self.step_ids)}
         if checkpoint_every is None:
             # As many checkpoints as the memory budget allows, so a jump recomputes few iterations.
-            size = max(1, sum(p.nbytes for p in params.values()))
+            # Optimiser state (a velocity, or Adam's two moments) is checkpointed too: count it.
+            size = max(1, sum(p.nbytes for p in params.values()) * (1 + len(model.optimizer.slots)))
             checkpoint_every = max(1, math.ceil(self.iterations / max(1, memory_budget // size)))
         self.checkpoint_every = int(checkpoint_every)
-        self._checkpoints: dict[int, Params] = {0: {k: np.array(v, dtype=np.float64) for k, v in params.items()}}
+        # Each checkpoint holds the parameters and the optimiser state at the start of an iteration.
+        self._checkpoints: dict[int, tuple[Params, OptState]] = {
+            0: ({k: np.array(v, dtype=np.float64) for k, v in params.items()}, OptState())}
         self._cache: OrderedDict[int, IterationRecord] = OrderedDict()
         self._cache_size = cache_size
         self._costs = np.full(self.iterations, np.nan)
@@ -338,7 +335,7 @@ class Trace:
     def params_at(self, i: int) -> Params:
         """Parameters at the start of iteration i (i == iterations gives the trained result)."""
         if i == 0:
-            return self._checkpoints[0]
+            return self._checkpoints[0][0]
         return self.record(i - 1).new_params
 
     def record(self, i: int) -> IterationRecord:
@@ -349,18 +346,18 @@ class Trace:
             if rec is not None:
                 self._cache.move_to_end(i)
                 return rec
-            start, params = self._start(i)
+            start, params, state = self._start(i)
         # Computed outside the lock, so reading a cached iteration (the app's key path) never waits
         # for a long fast-forward in another thread. Two threads may compute the same iteration;
         # that is harmless, as run_iteration is deterministic.
         for j in range(start, i + 1):
-            rec = run_iteration(self.model, params, self.x, self.y, j)
-            params = rec.new_params
+            rec = run_iteration(self.model, params, self.x, self.y, j, state)
+            params, state = rec.new_params, rec.new_opt_state
             with self._lock:
                 self._costs[j] = rec.cost
                 self._known[j] = True
                 if (j + 1) % self.checkpoint_every == 0 and j + 1 < self.iterations:
-                    self._checkpoints.setdefault(j + 1, params)
+                    self._checkpoints.setdefault(j + 1, (params, state))
         with self._lock:
             self._cache[i] = rec
             while len(self._cache) > self._cache_size:
@@ -374,17 +371,17 @@ class Trace:
                 return 0
             return i - self._start(i)[0] + 1
 
-    def _start(self, i: int) -> tuple[int, Params]:
+    def _start(self, i: int) -> tuple[int, Params, OptState]:
         """Where computing iteration i begins: the nearest checkpoint, or a nearer cached iteration.
 
         Call with the lock held.
         """
         start = max(c for c in self._checkpoints if c <= i)
-        params = self._checkpoints[start]
+        params, state = self._checkpoints[start]
         for j, cached in self._cache.items():
             if start <= j < i:
-                start, params = j + 1, cached.new_params
-        return start, params
+                start, params, state = j + 1, cached.new_params, cached.new_opt_state
+        return start, params, state
 
     def step(self, i: int, k: int | str) -> Step:
         if isinstance(k, str):
