@@ -21,6 +21,7 @@ class Activation:
     # Elementwise derivative da/du given (u, a). Softmax couples its outputs, so it has none and
     # backpropagates through `vjp` instead.
     derivative: Callable[[Array, Array], Array] | None
+    slope: float | None = None   # leaky ReLU's slope for u ≤ 0
 
     @property
     def elementwise(self) -> bool:
@@ -68,6 +69,19 @@ ACTIVATIONS: dict[str, Activation] = {
         _softmax, None,
     ),
 }
+
+
+LEAKY_SLOPE = 0.01   # torch.nn.LeakyReLU's default negative_slope
+
+
+def leaky_relu(slope: float = LEAKY_SLOPE) -> Activation:
+    """ReLU that keeps a small slope for negative inputs, so a unit below zero still learns."""
+    return Activation(
+        "leaky_relu", "LeakyReLU", f"a = u if u > 0 else {slope:g}·u", f"∂a/∂u = 1 if u > 0 else {slope:g}",
+        lambda u: np.where(u > 0, u, slope * u), lambda u, a: np.where(u > 0, 1.0, slope), slope)
+
+
+ACTIVATIONS["leaky_relu"] = leaky_relu()
 
 
 def get_activation(name: str) -> Activation:

@@ -14,6 +14,7 @@ from .activations import ACTIVATIONS
 from .breakpoints import BREAKPOINT_KEYS, CONDITIONS
 from .data import GENERATORS, INIT_SCHEMES
 from .losses import LOSSES, REDUCTIONS
+from .optimizers import HYPER, KINDS
 
 # Limits past which a file is almost surely a typo, and would make the app crawl.
 MAX_UNITS = 4096
@@ -25,7 +26,7 @@ MAX_SEED = 2**32 - 1
 
 Schema = dict[str, Any]
 CHECKS = ("per_sample_mean", "gradient_values_ratio")
-OPTIMIZERS = ("sgd",)
+OPTIMIZERS = KINDS
 PARAM_NAME = "^[Wb][1-9][0-9]*$"   # W1, b1, W2, ...: which exist depends on the network's depth
 
 
@@ -129,9 +130,26 @@ _COLUMN = {"anyOf": [{"type": "string"}, integer(0)]}
 _COLUMNS = {"anyOf": [_COLUMN, {"type": "array", "minItems": 1, "items": _COLUMN}]}   # one column, or a list
 
 # The tables. Nested mappings refer to the tables defined above them.
+def with_option(kinds: Any, option: str, owner: str, value: Schema) -> Schema:
+    """A name, or a mapping {kind: name, option: value} where only `owner` takes the option."""
+    form = {"type": "object", "properties": {"kind": one_of(kinds), option: value}, "required": ["kind"],
+            "additionalProperties": False,
+            "if": {"required": [option]}, "then": {"properties": {"kind": {"const": owner}}}}
+    return {"anyOf": [one_of(kinds), form]}
+
+
+ACTIVATION_KEYS: dict[str, str] = {
+    "kind": Key("the activation's name", one_of(ACTIVATIONS), required=True),
+    "slope": Key("leaky_relu's slope for u ≤ 0 (default 0.01, as torch's negative_slope)", number(0)),
+}
+LOSS_KEYS: dict[str, str] = {
+    "kind": Key("the loss's name", one_of(LOSSES), required=True),
+    "delta": Key("huber's δ, where the loss turns from squared to linear (default 1)", number(positive=True)),
+}
 LAYER_KEYS: dict[str, str] = {
     "units": Key("number of units", integer(1, MAX_UNITS), required=True),
-    "activation": Key(", ".join(ACTIVATIONS) + " (default linear)", one_of(ACTIVATIONS)),
+    "activation": Key(", ".join(ACTIVATIONS) + " (default linear), or {kind: leaky_relu, slope: 0.1}",
+                      with_option(ACTIVATIONS, "slope", "leaky_relu", number(0))),
 }
 NETWORK_KEYS: dict[str, str] = {
     "inputs": Key("number of input features", integer(1, MAX_INPUTS), required=True),
@@ -154,10 +172,31 @@ DATA_KEYS: dict[str, str] = {
     "x_columns": Key("the .csv columns that are inputs, by name or 0-based index", _COLUMNS),
     "y_columns": Key("the .csv columns that are targets, by name or 0-based index", _COLUMNS),
 }
+_UNIT = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 OPTIMIZER_KEYS: dict[str, str] = {
-    "kind": Key("sgd", one_of(OPTIMIZERS)),
-    "lr": Key("learning rate η", number(positive=True)),
+    "kind": Key(", ".join(OPTIMIZERS) + " (default sgd)", one_of(OPTIMIZERS)),
+    "lr": Key("learning rate η (default 0.1 for sgd, momentum and nesterov; 1e-3 for adam and adamw)",
+              number(positive=True)),
+    "momentum": Key("μ, how much of the velocity is kept (momentum, nesterov; default 0.9)", number(0)),
+    "dampening": Key("τ: the velocity adds (1 − τ) times the gradient (momentum; default 0)",
+                     {"type": "number", "minimum": 0, "maximum": 1}),
+    "betas": Key("[β₁, β₂], decay rates of the two moment estimates, each in [0, 1) (adam, adamw; "
+                 "default [0.9, 0.999])", {"type": "array", "minItems": 2, "maxItems": 2, "items": _UNIT}),
+    "eps": Key("ε added to √v̂ (adam, adamw; default 1e-8)", number(0)),
+    "weight_decay": Key("decoupled weight decay, apart from the cost's l2 (adamw; default 0.01)", number(0)),
 }
+
+
+def optimizer_rules() -> Schema:
+    """Which keys each kind takes: no `kind:` means sgd."""
+    rules = []
+    for kind, hyper in HYPER.items():
+        names = {"enum": ["kind", *hyper]}
+        cond: Schema = {"properties": {"kind": {"const": kind}}}
+        if kind != "sgd":
+            cond["required"] = ["kind"]
+        rules.append({"if": cond, "then": {"propertyNames": names}})
+    return {"allOf": rules}
 PARAMS_KEYS: dict[str, str] = {
     "file": Key(_FILE + "a .npz (W1, b1, ...) or a PyTorch state_dict .pt of an nn.Sequential", text()),
     "keys": Key("the names in the .npz of our parameters, e.g. {W1: fc1_w, b1: fc1_b}", _NAME_MAP),
@@ -194,10 +233,13 @@ PART_KEYS: dict[str, str] = {
                   {"anyOf": [{"type": "string", "pattern": PARAM_NAME},
                              {"type": "array", "items": {"type": "string", "pattern": PARAM_NAME}}]}),
     "data": Key("x and y as lists of rows, a generator, or a .npz / .csv file", keys=DATA_KEYS, required=True),
-    "loss": Key(", ".join(LOSSES) + " (default mse)", one_of(LOSSES)),
-    "reduction": Key(" or ".join(REDUCTIONS) + " (default mean)", one_of(REDUCTIONS)),
+    "loss": Key(", ".join(LOSSES) + " (default mse), or {kind: huber, delta: 0.5}",
+                with_option(LOSSES, "delta", "huber", number(positive=True))),
+    "input_gradient": Key("true adds the step ∂L/∂x (backward.1.da_prev)", {"type": "boolean"}),
+    "reduction": Key(" or ".join(REDUCTIONS) + " (default mean; sum for loss: output)", one_of(REDUCTIONS)),
     "l2": Key("λ of the cost term λ/2·ΣW² (0 for none)", number(0)),
-    "optimizer": Key("sgd settings: lr", keys=OPTIMIZER_KEYS),
+    "optimizer": Key("kind and hyper-parameters, named as torch.optim names them", optimizer_rules(),
+                     keys=OPTIMIZER_KEYS),
     "iterations": Key("number of training iterations to trace", integer(1, MAX_ITERATIONS)),
     "notes": Key("teaching notes keyed by step id (wildcards allowed: backward.*.dW)",
                  {"type": ["object", "null"], "additionalProperties": {"type": "string"}}),

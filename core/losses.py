@@ -29,6 +29,8 @@ class Loss:
     derivative: Callable[[Array, Array], Array]
     per_sample: bool = False  # True: the element loss is summed over units before reducing
     note: str = ""
+    needs_target: bool = True  # False for the plain objective: the output itself, no y
+    delta: float | None = None  # Huber's δ
 
     def count(self, yhat: Array, reduction: str) -> int:
         """The divisor N of the reduction."""
@@ -98,6 +100,28 @@ LOSSES: dict[str, Loss] = {
                           "−y / ŷ", _ce, _ce_grad, per_sample=True,
                           note="Targets are one-hot columns; pair it with a softmax output."),
 }
+
+HUBER_DELTA = 1.0   # torch.nn.HuberLoss's default
+
+
+def huber(delta: float = HUBER_DELTA) -> Loss:
+    """Huber loss with threshold δ: squared for small errors, linear (so outliers pull less) beyond δ."""
+    def value(p: Array, y: Array) -> Array:
+        e = np.abs(p - y)
+        return np.where(e <= delta, 0.5 * e * e, delta * (e - 0.5 * delta))
+
+    return Loss("huber", f"Huber loss (δ = {delta:g})", f"½(ŷ − y)² if |ŷ − y| ≤ {delta:g} else {delta:g}·(|ŷ − y| − ½·{delta:g})",
+                f"clip(ŷ − y, −{delta:g}, {delta:g})", value, lambda p, y: np.clip(p - y, -delta, delta),
+                note="Like MSE near the target and like MAE far from it, so one outlier cannot dominate.",
+                delta=delta)
+
+
+LOSSES["huber"] = huber()
+# The plain objective: L is the network's output itself, so ∂L/∂ŷ = 1 and the backward pass gives
+# the gradient of the output with respect to every weight (and, with input_grad, to x).
+LOSSES["output"] = Loss("output", "the output itself (a plain objective, no target)", "ŷ", "1",
+                        lambda p, y: p.copy(), lambda p, y: np.ones_like(p), needs_target=False,
+                        note="No target: the backward pass differentiates the output itself.")
 
 # Output activation + loss pairs whose δ = ∂L/∂u simplifies exactly to (ŷ − y)/N. The trace uses
 # that form because the chain-rule product overflows when ŷ saturates at 0 or 1.

@@ -158,16 +158,22 @@ def build_specs(model: Model) -> list[StepSpec]:
                      if act.name != "linear" else f"{al} = u{sub(l)}",
                      "forward", (f"u{l}", aln), fwd_a))
 
+    def _target(r: IterationRecord) -> tuple[Tensor, ...]:
+        """y and the error ŷ − y; nothing for the plain objective, which has no target."""
+        if not loss.needs_target:
+            return ()
+        return _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)
+
     def loss_step(r: IterationRecord) -> Built:
         n = loss.count(r.yhat, model.reduction)
-        inputs = (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y),
-                  _t("terms", loss.element_formula, r.terms))
+        inputs = (_t("yhat", "ŷ", r.yhat), *_target(r), _t("terms", loss.element_formula, r.terms))
         div = "" if n == 1 else f"(1/{n})·"
         s = f"L = {div}Σ {tensor(r.terms)} = {tensor(r.loss)}"
         return _t("L", "L", r.loss), inputs, (), s
 
     add(StepSpec("loss.L", "loss", None, f"Loss: {loss.title} ({model.reduction})",
-                 loss.formula(model.reduction), "forward", ("yhat", "y", "L"), loss_step))
+                 loss.formula(model.reduction), "forward", ("yhat", "y", "L") if loss.needs_target else ("yhat", "L"),
+                 loss_step))
 
     if model.l2:
         def reg_step(r: IterationRecord) -> Built:
@@ -190,7 +196,7 @@ def build_specs(model: Model) -> list[StepSpec]:
         div = "" if n == 1 else f"(1/{n})·"
         s = f"∂L/∂ŷ = {div}{_group(loss.derivative_formula, div)} = {tensor(r.dyhat)}"
         return (_t("dL_dyhat", "∂L/∂ŷ", r.dyhat),
-                (_t("yhat", "ŷ", r.yhat), _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)), (), s)
+                (_t("yhat", "ŷ", r.yhat), *_target(r)), (), s)
 
     div = "" if model.reduction == "sum" else "(1/N)·"
     add(StepSpec("backward.dyhat", "backward", L, "Loss gradient: how L responds to each prediction",

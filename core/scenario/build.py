@@ -13,19 +13,19 @@ from typing import Any
 import numpy as np
 
 from ... import scenarios as _bundled_package
-from ..activations import ACTIVATIONS
 from ..data import GENERATORS, INIT_SCHEMES, generate, init_params
 from ..errors import ScenarioError
 from ..external import EXTERNAL_DATA_KEYS, read_data, read_params
 # The format's key tables (for unknown-key errors and `chainstep schema`) and limits live in format_spec.
 from ..format_spec import (DATA_KEYS, INIT_KEYS, LAYER_KEYS, MAX_INPUTS, MAX_ITERATIONS, MAX_LAYERS, MAX_SAMPLES,
                            MAX_SEED, MAX_UNITS, NETWORK_KEYS, OPTIMIZER_KEYS, PART_KEYS, TOP_KEYS)
-from ..losses import LOSSES, REDUCTIONS
+from ..losses import REDUCTIONS
 from ..network import Model
 from ..trace import build_specs
 from .model import Part, Scenario
 from .read import KEY, Doc, Path_, parse_yaml, read_file
 from .sections import breakpoints_section, expect_section, notes_section
+from .training import read_activation, read_loss, read_optimizer
 from .validate import Validator, kind_of
 
 # The lessons ship as package data of chainstep.scenarios, wherever it is installed.
@@ -55,12 +55,13 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
         layer = v.mapping(layer, lp, LAYER_KEYS)
         units = v.integer(v.require(layer, "units", lp, "give the layer's number of units"),
                           lp + ("units",), 1, MAX_UNITS, f"the units of layer {i + 1}")
-        act = v.choice(layer.get("activation", "linear"), lp + ("activation",), list(ACTIVATIONS), "activation")
+        activation = read_activation(layer.get("activation", "linear"), lp + ("activation",), v)
+        act = activation.name
         if act == "softmax" and units == 1:
             raise v.err(lp + ("activation",), f"softmax over layer {i + 1}'s single unit always gives 1",
                         "use sigmoid for one output, or give the layer one unit per class")
         sizes.append(units)
-        acts.append(ACTIVATIONS[act])
+        acts.append(activation)
     n_params = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
     if n_params > MAX_PARAMS:
         raise v.err(npath, f"the network has {n_params:,} parameters: too large to be sensible", f"keep it under {MAX_PARAMS:,}")
@@ -100,7 +101,9 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
     for i, name in enumerate(freeze):
         v.choice(name, path + ("freeze", i), names, "parameter")
 
-    # Data.
+    # Data. The loss comes first: the plain objective takes no target.
+    loss = read_loss(raw.get("loss", "mse"), path + ("loss",), v)
+    loss_name = loss.name
     dpath = path + ("data",)
     data = v.mapping(v.require(raw, "data", path, "add data: {x: [[...]], y: [[...]]} or data: {generator: ...}"),
                      dpath, DATA_KEYS)
@@ -112,7 +115,15 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
         x, y = _generated(data["generator"], dpath + ("generator",), v)
     else:
         x = v.matrix(v.require(data, "x", dpath, "x: one row per input feature, one column per sample"), dpath + ("x",), "x")
-        y = v.matrix(v.require(data, "y", dpath, "y: one row per output, one column per sample"), dpath + ("y",), "y")
+        if not loss.needs_target:
+            if "y" in data:
+                raise v.err(dpath + ("y", KEY), "loss: output is the network's output itself and takes no target y",
+                            "delete y, or choose a loss that compares with a target, e.g. mse")
+        else:
+            y = v.matrix(v.require(data, "y", dpath, "y: one row per output, one column per sample "
+                                   "(or loss: output for a plain objective with no target)"), dpath + ("y",), "y")
+    if not loss.needs_target:   # no target; a generator's or file's targets are not used
+        y = np.zeros((sizes[-1], x.shape[1]))
     if x.size > MAX_ELEMENTS or x.shape[1] > MAX_SAMPLES:
         raise v.err(dpath, f"{x.shape[1]:,} samples is too many to step through", f"keep under {MAX_SAMPLES:,}")
     if x.shape[0] != inputs:
@@ -130,7 +141,6 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
                            "activations per iteration: too large to be sensible",
                     f"keep samples × units under {MAX_ELEMENTS:,}: fewer samples or smaller layers")
 
-    loss_name = v.choice(raw.get("loss", "mse"), path + ("loss",), list(LOSSES), "loss")
     out = acts[-1].name
     if loss_name == "bce" and out != "sigmoid":
         raise v.err(path + ("loss",), f"bce needs outputs between 0 and 1, but the last layer is {out}",
@@ -141,14 +151,18 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
     if loss_name in ("bce", "cross_entropy") and (np.any(y < 0) or np.any(y > 1)):
         raise v.err(dpath + ("y",), f"{loss_name} targets must lie between 0 and 1",
                     "use 0/1 labels or one-hot columns")
-    reduction = v.choice(raw.get("reduction", "mean"), path + ("reduction",), REDUCTIONS, "reduction")
+    # The plain objective sums by default: "the gradient of the output" means of Σ ŷ, not its mean.
+    reduction = v.choice(raw.get("reduction", "mean" if loss.needs_target else "sum"), path + ("reduction",),
+                         REDUCTIONS, "reduction")
     l2 = v.number(raw.get("l2", 0.0), path + ("l2",), "the L2 strength", low=0.0)
-    opt = v.mapping(raw.get("optimizer", {}), path + ("optimizer",), OPTIMIZER_KEYS)
-    v.choice(opt.get("kind", "sgd"), path + ("optimizer", "kind"), ("sgd",), "optimizer")
-    lr = v.number(opt.get("lr", 0.1), path + ("optimizer", "lr"), "the learning rate", positive=True)
+    optimizer, lr = read_optimizer(raw.get("optimizer", {}), path + ("optimizer",), v)
+    input_grad = raw.get("input_gradient", False)
+    if not isinstance(input_grad, bool):
+        raise v.err(path + ("input_gradient",), f"input_gradient must be true or false, not {kind_of(input_grad)}",
+                    "write input_gradient: true")
     iterations = v.integer(raw.get("iterations", 1), path + ("iterations",), 1, MAX_ITERATIONS, "iterations")
 
-    model = Model(tuple(sizes), tuple(acts), LOSSES[loss_name], reduction, l2, lr, frozenset(freeze))
+    model = Model(tuple(sizes), tuple(acts), loss, reduction, l2, lr, frozenset(freeze), optimizer, input_grad)
     title = v.string(raw.get("title", default_title), path + ("title",), "the title")
     description = v.string(raw.get("description", ""), path + ("description",), "the description")
     part = Part(title, description, model, params, x, y, iterations, {}, [])

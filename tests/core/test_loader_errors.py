@@ -218,7 +218,7 @@ CASES = [
     Case("initialiser-named-as-elsewhere", add("init: {scheme: kaiming}\n"), 11, 16, "unknown initialiser `kaiming`",
          "did you mean `he`?"),
     Case("unknown-reduction", add("reduction: avg\n"), 11, 12, "unknown reduction `avg`", "mean, sum"),
-    Case("unknown-optimizer", sub("lr: 0.5", "kind: adam"), 9, 19, "unknown optimizer `adam`", "choose one of sgd"),
+    Case("unknown-optimizer", sub("lr: 0.5", "kind: adamm"), 9, 19, "unknown optimizer `adamm`", "did you mean `adam`?"),
     Case("unknown-frozen-param", add("freeze: [W9]\n"), 11, 10, "unknown parameter `W9`", "W1, b1, W2, b2"),
     # --- loss and output activation that cannot go together -----------------------------------
     Case("bce-on-linear-output", sub("loss: mse", "loss: bce", sub("units: 1, activation: sigmoid",
