@@ -113,7 +113,7 @@ def _target(model: Model, rec: IterationRecord, step_id: str
             return loss_from(l, a)
         return f, rec.us[l - 1], g.delta
     if kind == "da_prev":
-        return (lambda a: loss_from(l - 1, a) if l - 1 > 0 else float("nan")), rec.a(l - 1), g.da_prev
+        return (lambda a: loss_from(l - 1, a)), rec.a(l - 1), g.da_prev
     if kind in ("dW", "db"):
         name = ("W" if kind == "dW" else "b") + str(l)
 

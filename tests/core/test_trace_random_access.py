@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import threading
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from chainstep.core.activations import ACTIVATIONS
 from chainstep.core.data import generate, init_params
 from chainstep.core.losses import LOSSES
 from chainstep.core.network import IterationRecord, Model, run_iteration
+from chainstep.core.optimizers import Optimizer
 from chainstep.core.scenario import load_scenario
 from chainstep.core.trace import Step, Trace
 
@@ -42,10 +45,11 @@ def medium_case() -> tuple[Model, dict, np.ndarray, np.ndarray]:
 
 def straight_run(model: Model, params: dict, x: np.ndarray, y: np.ndarray, n: int) -> list[IterationRecord]:
     records = []
+    state = None
     for j in range(n):
-        rec = run_iteration(model, params, x, y, j)
+        rec = run_iteration(model, params, x, y, j, state)
         records.append(rec)
-        params = rec.new_params
+        params, state = rec.new_params, rec.new_opt_state
     return records
 
 
@@ -95,7 +99,18 @@ def visit_order(n_iterations: int, n_steps: int, seed: int, count: int = 120) ->
     return order
 
 
-CASES = {"small": small_case, "medium": medium_case}
+def with_optimizer(kind: str, **hyper: float) -> Callable[[], tuple[Model, dict, np.ndarray, np.ndarray]]:
+    """The medium case trained by another optimiser: its state must come back from checkpoints exactly."""
+    def case() -> tuple[Model, dict, np.ndarray, np.ndarray]:
+        model, params, x, y = medium_case()
+        lr = 0.01 if kind.startswith("adam") else 0.3
+        return replace(model, optimizer=Optimizer(kind, **hyper), lr=lr, input_grad=True), params, x, y
+    return case
+
+
+CASES = {"small": small_case, "medium": medium_case, "momentum": with_optimizer("momentum", momentum=0.9, dampening=0.1),
+         "nesterov": with_optimizer("nesterov", momentum=0.8), "adam": with_optimizer("adam"),
+         "adamw": with_optimizer("adamw", weight_decay=0.05)}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
