@@ -120,8 +120,8 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
                 raise v.err(dpath + ("y", KEY), "loss: output is the network's output itself and takes no target y",
                             "delete y, or choose a loss that compares with a target, e.g. mse")
         else:
-            y = v.matrix(v.require(data, "y", dpath, "y: one row per output, one column per sample "
-                                   "(or loss: output for a plain objective with no target)"), dpath + ("y",), "y")
+            y = v.matrix(v.require(data, "y", dpath, "y: one row per output, one column per sample; "
+                                   "or loss: output for a plain objective with no target"), dpath + ("y",), "y")
     if not loss.needs_target:   # no target; a generator's or file's targets are not used
         y = np.zeros((sizes[-1], x.shape[1]))
     if x.size > MAX_ELEMENTS or x.shape[1] > MAX_SAMPLES:

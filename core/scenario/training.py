@@ -87,7 +87,7 @@ def _betas(value: Any, path: Path_, v: Validator) -> tuple[float, float]:
     for i, b in enumerate(value):
         b = v.number(b, path + (i,), f"β{'₁₂'[i]}")
         if not 0 <= b < 1:
-            raise v.err(path + (i,), f"β{'₁₂'[i]} is {b:g}, but it must lie in [0, 1)",
+            raise v.err(path + (i,), f"{dotted(path + (i,))} is {b:g}, but β{'₁₂'[i]} must lie in [0, 1)",
                         "a decay rate is at least 0 and below 1, e.g. 0.9 or 0.999")
         out.append(b)
     return out[0], out[1]
