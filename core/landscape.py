@@ -27,11 +27,12 @@ class Landscape:
     slope: float         # ∂C/∂p from the trace's backward pass
     lr: float
     frozen: bool
-    p_next: float        # where the update moves the element: p₀ − η·g (p₀ when frozen)
+    p_next: float        # where the update moves the element: p₀ − η·g for SGD (p₀ when frozen)
     c_next: float        # the cost on this slice at p_next
     xs: Array            # sampled values of the element
     costs: Array         # C at each sample (others fixed)
     tangent: Array       # c0 + slope·(xs − p0)
+    optimizer: str = "sgd"   # the kind: only SGD's step is η·g; the others' p_next comes from their state
 
     @property
     def finite(self) -> bool:
@@ -72,9 +73,10 @@ def landscape(trace: Trace, iteration: int, param: str, index: tuple[int, int] =
     p0 = float(rec.params[param][index])
     slope = float(rec.param_grad(param)[index])
     frozen = trace.is_frozen(param)
-    step = 0.0 if frozen else model.lr * slope
     with np.errstate(all="ignore"):
-        p_next = p0 - step
+        # The trace's own update (same arithmetic as p₀ − η·g for SGD; momentum and Adam use their state).
+        p_next = p0 if frozen else float(rec.new_params[param][index])
+        step = p0 - p_next
         w = half_width(p0, step) if width is None else float(width)
         lo, hi = min(p0 - w, p_next), max(p0 + w, p_next)
         xs = np.linspace(lo, hi, points) if np.isfinite(lo) and np.isfinite(hi) else np.array([p0])
@@ -84,4 +86,4 @@ def landscape(trace: Trace, iteration: int, param: str, index: tuple[int, int] =
         c_next = float(cost_along(trace, iteration, param, index, np.array([p_next]))[0]) \
             if np.isfinite(p_next) else float("nan")
     return Landscape(param, index, iteration, p0, float(c0), slope, model.lr, frozen, float(p_next), c_next,
-                     xs, costs, tangent)
+                     xs, costs, tangent, model.optimizer.kind)

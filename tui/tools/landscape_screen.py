@@ -117,7 +117,10 @@ class LandscapeScreen(ModalScreen[None]):
             info.append(f"{d.param} is frozen: the update leaves it at {num(d.p0)}.")
         else:
             slope = num(d.slope) if d.slope >= 0 else f"({num(d.slope)})"
-            info.append(f"The update moves it to {name} − η·∂C/∂{name} = {num(d.p0)} − {d.lr:g}·{slope} = ")
+            if d.optimizer != "sgd":   # the step comes from the optimiser's state, not from η·g alone
+                info.append(f"The {d.optimizer} update (see its update steps) moves it to ")
+            else:
+                info.append(f"The update moves it to {name} − η·∂C/∂{name} = {num(d.p0)} − {d.lr:g}·{slope} = ")
             info.append(num(d.p_next), "bold")
             info.append(f", where this curve is at {num(d.c_next)}")
             if math.isfinite(d.c_next) and math.isfinite(d.c0):
