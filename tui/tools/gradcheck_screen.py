@@ -31,7 +31,7 @@ def checked_step(trace: Trace, step_id: str) -> str | None:
     if step_id in gradient_step_ids(trace):
         return step_id
     if step_id.startswith("update."):
-        name = step_id.split(".", 1)[1]
+        name = step_id.split(".")[1]   # update.W1 and its state steps (update.W1.m, ...) check ∂C/∂W1
         sid = f"backward.{name[1:]}.d{name[0]}"
         return sid if sid in trace.step_ids else None
     return None
