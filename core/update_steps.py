@@ -67,7 +67,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
     if opt.kind == "sgd":
         def sgd(r: IterationRecord) -> RawBuilt:
             old, new, g = r.params[name], r.new_params[name], r.param_grad(name)
-            return ((f"{name}_new", f"{P}'", new), ((name, P, old), (f"d{name}", gl, g)), (g_factor(r),),
+            return ((f"{name}_new", f"{P}'", new), ((name, P, old), (f"d{name}", gl, g)), (),
                     f"{P}' = {tensor(old)} − {lr:g}·{tensor(g)} = {tensor(new)}")
         return [spec("", f"Update {P}", f"{P}' = {P} − η·{gl}", sgd)]
 

@@ -53,20 +53,24 @@ def step_lines(step: Step) -> list[Line]:
     if step.note:
         lines += [[], [(f"✎ {step.note}", "note", None)]]
     if step.factors:
-        lines += [[], [("Chain rule, factor by factor", "title", None),
-                       ("  (click a factor to visit its step)", "dim", None)]]
+        # An optimiser's state combines by its own formula (sums, a quotient), not as a product.
+        product = step.phase != "update"
+        lines += [[], [("Chain rule, factor by factor" if product else "Made from", "title", None),
+                       ("  (click a factor to visit its step)" if product else "  (click one to visit its step)",
+                        "dim", None)]]
         width = max(len(f.label) for f in step.factors)
         for i, f in enumerate(step.factors):
-            line: Line = [("  " if i == 0 else "· ", "text", None),
+            line: Line = [("  " if i == 0 or not product else "· ", "text", None),
                           (f.label.ljust(width), "link" if f.step_id else "title", f.step_id),
                           (f" {shape_of(f.value)}", "dim", None)]
             if f.formula:
                 line.append((f"  {f.formula}", "dim", None))
             lines.append(line)
             lines.append([(f"   {' ' * width} = {preview(f.value)}", "text", None)])
-        lines.append([("= ", "text", None), (step.result.label, "title", None),
-                      (f" {shape_of(step.result.value)}", "dim", None),
-                      (f" = {preview(step.result.value)}", "text", None)])
+        if product:
+            lines.append([("= ", "text", None), (step.result.label, "title", None),
+                          (f" {shape_of(step.result.value)}", "dim", None),
+                          (f" = {preview(step.result.value)}", "text", None)])
     return lines
 
 
