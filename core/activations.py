@@ -77,7 +77,7 @@ LEAKY_SLOPE = 0.01   # torch.nn.LeakyReLU's default negative_slope
 def leaky_relu(slope: float = LEAKY_SLOPE) -> Activation:
     """ReLU that keeps a small slope for negative inputs, so a unit below zero still learns."""
     return Activation(
-        "leaky_relu", "LeakyReLU", f"a = u if u > 0 else {slope:g}·u", f"∂a/∂u = 1 if u > 0 else {slope:g}",
+        "leaky_relu", "LeakyReLU", f"a = LeakyReLU(u), slope {slope:g} for u ≤ 0", f"∂a/∂u = 1 if u > 0 else {slope:g}",
         lambda u: np.where(u > 0, u, slope * u), lambda u, a: np.where(u > 0, 1.0, slope), slope)
 
 

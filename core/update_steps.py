@@ -45,6 +45,7 @@ def update_specs(model: Model) -> list[UpdateSpec]:
 def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
     name, S = f"{kind}{l}", sub(l)
     P = f"{kind}{S}"                          # W₁
+    PT = f"{kind}\u0303{S}"                   # W̃₁, AdamW's decayed parameter
     gl = ("∂C/∂" if (model.l2 and kind == "W") else "∂L/∂") + P
     grad_id = f"backward.{l}.d{kind}"
     opt, lr = model.optimizer, model.lr
@@ -118,13 +119,13 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
 
         def decay(r: IterationRecord) -> RawBuilt:
             d, old = r.updates[name], r.params[name]
-            return ((f"{name}_decayed", f"{P}̃", d.decayed), ((name, P, old),),
+            return ((f"{name}_decayed", PT, d.decayed), ((name, P, old),),
                     ((P, "the parameter before this update", old, None),),
-                    f"{P}̃ = {tensor(old)} − {lr:g}·{wd:g}·{tensor(old)} = {tensor(d.decayed)}")
+                    f"{PT} = {tensor(old)} − {lr:g}·{wd:g}·{tensor(old)} = {tensor(d.decayed)}")
 
         specs.append(spec("decay", f"Decoupled weight decay of {P}",
-                          f"{P}̃ = {P} − η·λ_wd·{P} (not in the cost: apart from its L2 term)", decay))
-        start, start_label = f"{name}_decayed", f"{P}̃"
+                          f"{PT} = {P} − η·λ_wd·{P} (not in the cost: apart from its L2 term)", decay))
+        start, start_label = f"{name}_decayed", PT
 
     def moment(which: str) -> Callable[[IterationRecord], RawBuilt]:
         beta, lab = (b1, m_lab) if which == "m" else (b2, v_lab)
