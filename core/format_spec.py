@@ -197,6 +197,14 @@ def optimizer_rules() -> Schema:
             cond["required"] = ["kind"]
         rules.append({"if": cond, "then": {"propertyNames": names}})
     return {"allOf": rules}
+def no_target_rule() -> Schema:
+    """`loss: output` takes no `y:` (the loader also sees a loss a part inherits; a schema cannot)."""
+    output = {"anyOf": [{"const": "output"},
+                        {"type": "object", "properties": {"kind": {"const": "output"}}, "required": ["kind"]}]}
+    return {"if": {"properties": {"loss": output}, "required": ["loss"]},
+            "then": {"properties": {"data": {"not": {"required": ["y"]}}}}}
+
+
 PARAMS_KEYS: dict[str, str] = {
     "file": Key(_FILE + "a .npz (W1, b1, ...) or a PyTorch state_dict .pt of an nn.Sequential", text()),
     "keys": Key("the names in the .npz of our parameters, e.g. {W1: fc1_w, b1: fc1_b}", _NAME_MAP),

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .format_spec import PART_KEYS, TOP_KEYS, required, schema_of
+from .format_spec import PART_KEYS, TOP_KEYS, no_target_rule, required, schema_of
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # Shipped beside the bundled scenarios, which point at it with a yaml-language-server comment.
@@ -26,7 +26,7 @@ def build_schema() -> dict[str, Any]:
     refs = {k: {"$ref": f"#/$defs/{k}"} for k in PART_KEYS}
     # A part may leave out network and data when the top level gives them (parts inherit them),
     # so only a file without `parts:` must have them itself.
-    part = {"type": "object", "properties": refs, "additionalProperties": False}
+    part = {"type": "object", "properties": refs, "additionalProperties": False, "allOf": [no_target_rule()]}
     parts = {**schema_of(TOP_KEYS["parts"]), "items": part}
     top = {k: schema_of(v) for k, v in TOP_KEYS.items()}
     top["parts"] = parts
@@ -40,6 +40,7 @@ def build_schema() -> dict[str, Any]:
         "properties": {**top, **{k: r for k, r in refs.items() if k not in top}},
         "additionalProperties": False,
         "anyOf": [{"required": ["parts"]}, {"required": required(PART_KEYS)}],
+        "allOf": [no_target_rule()],
         "$defs": defs,
     }
 

@@ -160,9 +160,7 @@ def build_specs(model: Model) -> list[StepSpec]:
 
     def _target(r: IterationRecord) -> tuple[Tensor, ...]:
         """y and the error ŷ − y; nothing for the plain objective, which has no target."""
-        if not loss.needs_target:
-            return ()
-        return _t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)
+        return (_t("y", "y", r.y), _t("error", "ŷ − y", r.yhat - r.y)) if loss.needs_target else ()
 
     def loss_step(r: IterationRecord) -> Built:
         n = loss.count(r.yhat, model.reduction)

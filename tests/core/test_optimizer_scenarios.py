@@ -100,4 +100,8 @@ def test_schema_knows_which_keys_each_kind_takes() -> None:
     for wrong in ("loss: {kind: mse, delta: 1}", "loss: {kind: huber, delta: 0}"):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(yaml.safe_load(base.replace("loss: cross_entropy", wrong)), schema)
+    objective = "title: t\nnetwork: {inputs: 1, layers: [{units: 1}]}\nloss: output\ndata: {x: [[1]]"
+    jsonschema.validate(yaml.safe_load(objective + "}\n"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(yaml.safe_load(objective + ", y: [[1]]}\n"), schema)
     assert json.dumps(schema)   # still plain JSON
