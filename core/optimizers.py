@@ -33,7 +33,10 @@ SLOTS = {"sgd": (), "momentum": ("v",), "nesterov": ("v",), "adam": ("m", "v"), 
 
 @dataclass(frozen=True)
 class Optimizer:
-    """One optimiser's kind and hyper-parameters (the learning rate lives on the Model)."""
+    """One optimiser's kind and hyper-parameters (the learning rate lives on the Model).
+
+    momentum and weight_decay default to 0 here; the loader fills in each kind's defaults from HYPER.
+    """
 
     kind: str = "sgd"
     momentum: float = 0.0

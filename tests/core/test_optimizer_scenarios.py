@@ -105,3 +105,18 @@ def test_schema_knows_which_keys_each_kind_takes() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(objective + ", y: [[1]]}\n"), schema)
     assert json.dumps(schema)   # still plain JSON
+
+
+def test_defaults_are_torch_optims() -> None:
+    """Left out, each hyper-parameter takes torch.optim's default (the SGD kinds' η excepted, see README)."""
+    base = random_network("sgd", 1)
+
+    def model(option: str):
+        return load_text(base.replace(OPTIONS["sgd"], option), "s.yaml").parts[0].model
+
+    adam, adamw = model("{kind: adam}"), model("{kind: adamw}")
+    assert (adam.lr, adam.optimizer.betas, adam.optimizer.eps, adam.optimizer.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0.0)
+    assert (adamw.lr, adamw.optimizer.weight_decay) == (1e-3, 1e-2)
+    momentum = model("{kind: momentum}")
+    assert (momentum.lr, momentum.optimizer.momentum, momentum.optimizer.dampening) == (0.1, 0.9, 0.0)
+    assert model("{}").optimizer.kind == "sgd"
