@@ -222,6 +222,22 @@ EXPECT_KEYS: dict[str, str] = {
     "check": Key("a named property: " + " or ".join(CHECKS), one_of(CHECKS)),
     "why": Key("where the number comes from", text()),
 }
+QUESTION_KINDS = ("sign", "signs", "number", "choice")   # core/quiz.py reads them from here
+_INDEX = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "array", "items": {"type": "integer", "minimum": 0}}]}
+QUESTION_KEYS: dict[str, str] = {
+    "kind": Key("sign (which way it moves, or its sign), signs (a sign grid), number or choice",
+                one_of(QUESTION_KINDS), required=True),
+    "ask": Key("the question, in the author's words", text(), required=True),
+    "iteration": Key("the iteration it is asked in, from 1 (default 1)", integer(1)),
+    "tensor": Key("a tensor of the step (default its result)", text()),
+    "at": Key("one element, 0-based as numpy writes it, e.g. [0, 1]", _INDEX),
+    "rel": Key("number: accept answers within this fraction of the engine's value (0.01 = 1%)", number(positive=True)),
+    "abs": Key("number: accept answers within ± this much of the engine's value", number(positive=True)),
+    "options": Key("choice: the options, 2 to 9 of them",
+                   {"type": "array", "minItems": 2, "maxItems": 9, "items": {"type": "string"}}),
+    "answer": Key("choice: the right option, by its text or its number from 1",
+                  {"anyOf": [{"type": "string"}, integer(1)]}),
+}
 # breakpoints.py owns the breakpoint keys and checks them; here each gets the type that check wants.
 _BREAKPOINT_TYPES: dict[str, Schema] = {
     "step": text(), "iteration": {"type": "integer"}, "when": one_of(CONDITIONS), "layer": {"type": "integer"},
@@ -254,6 +270,9 @@ PART_KEYS: dict[str, str] = {
     "expect": Key("values `chainstep check` verifies",
                   {"type": "array", "items": {"anyOf": [{"required": ["step"]}, {"required": ["check"]}]}},
                   item_keys=EXPECT_KEYS),
+    "questions": Key("quiz questions keyed by step id, asked before the step's result is shown (--quiz)",
+                     {"type": ["object", "null"], "additionalProperties": {
+                         "anyOf": [mapping(QUESTION_KEYS), {"type": "array", "items": mapping(QUESTION_KEYS)}]}}),
     "breakpoints": Key("where `continue` stops: a step id, an iteration, or a condition (when: ...)",
                        {"type": ["array", "null"]}, item_keys=BREAKPOINT_TYPED_KEYS),
 }

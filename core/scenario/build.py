@@ -24,6 +24,7 @@ from ..network import Model
 from ..trace import build_specs
 from .model import Part, Scenario
 from .read import KEY, Doc, Path_, parse_yaml, read_file
+from .questions import questions_section
 from .sections import breakpoints_section, expect_section, notes_section
 from .training import read_activation, read_loss, read_optimizer
 from .validate import Validator, kind_of
@@ -170,6 +171,7 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
     part.notes = notes_section(raw.get("notes", {}), path + ("notes",), v, step_ids)
     part.expectations = expect_section(raw.get("expect", []), path + ("expect",), v, step_ids, iterations, names)
     part.breakpoints = breakpoints_section(raw.get("breakpoints", []), path + ("breakpoints",), v, part)
+    part.questions = questions_section(raw.get("questions"), path + ("questions",), v, part)
     return part
 
 

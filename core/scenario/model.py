@@ -38,6 +38,7 @@ class Part:
     expectations: list[Expectation]
     _trace: Trace | None = field(default=None, repr=False)
     breakpoints: list[Any] = field(default_factory=list)   # chainstep.core.breakpoints.Breakpoint
+    questions: list[Any] = field(default_factory=list)     # chainstep.core.quiz.Question
 
     @property
     def trace(self) -> Trace:
