@@ -23,6 +23,7 @@ from ..screens.error import ErrorScreen
 from ..screens.goto import GotoDialog
 from ..screens.help import HelpScreen
 from ..screens.picker import ScenarioPicker
+from ..quiz.controls import QuizControls
 from ..panes.loss_chart import LossChart
 from ..panes.network_view import NetworkView
 from ..panes.sign_grid import ParamSigns, SignGridView
@@ -35,7 +36,7 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
+class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
@@ -66,6 +67,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         Binding("shift+left", "scroll_tensors(-1, 0)", "Tensors←", show=False, tooltip="Scroll the tensors pane left"),
         Binding("escape", "cancel_jump", "Cancel jump", show=False,
                 tooltip="Stop computing a far jump"),
+        *QuizControls.QUIZ_BINDINGS,
     ]
 
     def __init__(self, scenario: Scenario, *, part: int = 0, iteration: int = 0, step: int = 0,
@@ -80,6 +82,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self._target: Cursor | None = None
         self._jumps_reset()
         self._warm_timer: Timer | None = None
+        self.quiz_setup(args)
 
     # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,6 +96,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
                 yield SignGridView(id="signs")
                 yield LossChart(id="loss")
                 yield from self.compose_debugger_panes()
+        yield from self.compose_quiz()
         yield Static("", id="too-small")
         yield Footer()
 
@@ -111,6 +115,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self.loss.border_title = "Loss"
         self._check_size()
         self.show_position()
+        self.quiz_mount()
         self.call_after_refresh(self._settle_heap)
 
     @staticmethod
@@ -124,6 +129,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         gc.freeze()
 
     def on_unmount(self) -> None:
+        self.quiz_save()
         gc.unfreeze()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -171,8 +177,8 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         c = self.cursor
         part = self.scenario.parts[c.part]
         trace = part.trace
-        step = self.current_step
-        key = (c.part, c.iteration, c.step)
+        step, hidden = self.quiz_view(self.current_step)
+        key = (c.part, c.iteration, c.step, *hidden)
         if self._shown_part != c.part:
             self.network.set_model(part.model.sizes, tuple(a.name for a in part.model.activations))
             many = len(self.scenario.parts) > 1
@@ -183,10 +189,11 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self.step_view.show(step, key)
         self.tensors.show(step, key)
         self._show_signs(c, trace)
-        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration):
-            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known())
+        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration) or hidden or self.loss.hidden:
+            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known(), hidden=bool(hidden))
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
+        self.quiz_show()
         self._schedule_warm()
 
     def _schedule_warm(self) -> None:
@@ -210,10 +217,12 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         specs = trace.specs
         reached = tuple(s.param for s in specs[: c.step + 1] if s.param and s.phase == "backward")
         applied = tuple(s.param for s in specs[: c.step + 1] if s.param and s.phase == "update")
-        key = (c.part, c.iteration, reached, applied)
+        hidden = self.quiz_hidden_params()
+        key = (c.part, c.iteration, reached, applied, hidden)
         if key == self.signs._key:
             return
         grads = trace.known_gradients(c.iteration, c.step) if reached else {}
+        grads = {n: g for n, g in grads.items() if n not in hidden}
         where = {s.param: f"step {k + 1}" for k, s in enumerate(specs) if s.param and s.phase == "backward"}
         sizes = trace.model.sizes
         shapes = {n: (sizes[int(n[1:])], sizes[int(n[1:]) - 1] if n[0] == "W" else 1) for n in trace.model.param_names}
@@ -317,6 +326,7 @@ class ChainstepApp(TraceJumps, DebuggerTools, RecordingControls, App[int]):
         self._steps.clear()
         self._jumps_reset()
         self._shown_part = self._shown_iteration = None
+        self.quiz_attach()
         self.show_position()
         self.call_after_refresh(self._settle_heap)
         self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)

@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 
 from ...scenarios import DEFAULT_SCENARIO
+from .course import add_quiz_option
 from .recording import add_recording_options
 
 
 def _open_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", help=f"bundled scenario name or YAML path (default: {DEFAULT_SCENARIO})")
+    add_quiz_option(p)
     add_recording_options(p)
 
 

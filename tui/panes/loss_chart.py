@@ -20,18 +20,20 @@ class LossChart(PlotextPlot, can_focus=False):
         super().__init__(**kwargs)
         self._key: tuple | None = None
         self.summary = ""
+        self.hidden = False
 
-    def show(self, costs: np.ndarray, current: int, known: np.ndarray | None = None) -> None:
+    def show(self, costs: np.ndarray, current: int, known: np.ndarray | None = None, hidden: bool = False) -> None:
         """`costs` from Trace.cost_history, `known` from Trace.costs_known (a computed cost may
         be NaN; without `known`, NaN means not computed); `current` is 0-based."""
         computed = ~np.isnan(costs) if known is None else np.asarray(known, dtype=bool)
-        key = (current, int(computed.sum()), len(costs))
+        key = (current, int(computed.sum()), len(costs), hidden)
         if key == self._key:
             return
         self._key = key
+        self.hidden = hidden   # a quiz question waits: this iteration's cost is not shown
         idx = np.flatnonzero(computed)
         vals = costs[idx]
-        finite = np.isfinite(vals)
+        finite = np.isfinite(vals) & ~((idx == current) & hidden)
         xs, ys = idx[finite] + 1, vals[finite]
         log = bool(len(ys)) and float(ys.min()) > 0 and float(ys.max()) / float(ys.min()) > 100
         if log:   # a falling (or diverging) cost spans decades: plot the exponent instead
@@ -43,8 +45,10 @@ class LossChart(PlotextPlot, can_focus=False):
         plt.clear_data()
         plt.clear_figure()
         now = costs[current] if 0 <= current < len(costs) else math.nan
-        diverged = int((~finite).sum())
-        if not (0 <= current < len(costs) and computed[current]):
+        diverged = int((~np.isfinite(vals)).sum())
+        if hidden:
+            title = f"cost · iteration {current + 1}: hidden until you answer"
+        elif not (0 <= current < len(costs) and computed[current]):
             title = f"cost · iteration {current + 1}: not computed yet"
         else:
             title = f"cost · iteration {current + 1}: {num(now)}"
@@ -56,7 +60,7 @@ class LossChart(PlotextPlot, can_focus=False):
         plt.ylabel("log₁₀ cost" if log else "")
         if len(xs):
             plt.plot(xs.tolist(), ys.tolist(), marker="braille", color="cyan")
-            if math.isfinite(now) and (now > 0 or not log):
+            if math.isfinite(now) and (now > 0 or not log) and not hidden:
                 plt.scatter([current + 1], [math.log10(now) if log else float(now)], marker="●", color="orange")
             lo, hi = float(ys.min()), float(ys.max())
             if hi == lo:

@@ -67,10 +67,12 @@ def step_lines(step: Step) -> list[Line]:
                 line.append((f"  {f.formula}", "dim", None))
             lines.append(line)
             lines.append([(f"   {' ' * width} = {preview(f.value)}", "text", None)])
-        if product:
+        if product and step.result.value.size:
             lines.append([("= ", "text", None), (step.result.label, "title", None),
                           (f" {shape_of(step.result.value)}", "dim", None),
                           (f" = {preview(step.result.value)}", "text", None)])
+        elif product:   # a quiz question waits: the result is hidden (its label already ends in "= ?")
+            lines.append([("= ", "text", None), (step.result.label, "title", None)])
     return lines
 
 

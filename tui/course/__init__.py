@@ -1,0 +1,1 @@
+"""Courses and progress: what a student has done, kept between sessions (no Textual here)."""
