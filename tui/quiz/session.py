@@ -14,6 +14,7 @@ from ...core.trace import Step, Tensor, Trace
 from ..course.progress import Answer, ProgressStore, ScenarioProgress, scenario_key
 
 MODES = ("questions", "signs")
+WORKING = ("error", "terms")
 
 
 class QuizSession:
@@ -89,7 +90,10 @@ def masked(step: Step, tensor: str | None) -> Step:
     """The step with its result (and the asked tensor) hidden, and without its note, until answered."""
     def hide(t: Tensor) -> Tensor:
         return Tensor(t.name, t.label + " = ?", np.zeros((0, 0)))
-    inputs = tuple(hide(t) if t.name == tensor else t for t in step.inputs)
+    # ŷ − y and the per-sample terms are the working a student does: showing them gives it away.
+    inputs = tuple(hide(t) if t.name == tensor or t.name in WORKING else t for t in step.inputs)
     head, sep, _ = step.substituted.rpartition(" = ")
     substituted = f"{head} = ?" if sep else "(the numbers are hidden until you answer)"
+    if step.phase == "loss":   # its numbers are the per-sample terms, which add up to the answer
+        substituted = f"{step.result.label} = ?"
     return replace(step, result=hide(step.result), inputs=inputs, substituted=substituted, note="")
