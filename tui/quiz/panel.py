@@ -32,6 +32,7 @@ class QuizPanel(Vertical):
         super().__init__(**kwargs)
         self.question: Question | None = None
         self.state = "closed"   # closed, asking, revealed
+        self.result_plain = ""  # what the last reveal said, as text (tests, recordings)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="quiz-head")
@@ -90,6 +91,7 @@ class QuizPanel(Vertical):
             out.append(f"\n✎ {note}", "italic")
         out.append(f"\n{more}", "dim")
         self.query_one("#quiz-result", Static).update(out)
+        self.result_plain = out.plain
         if self.has_focus_within:
             self.screen.set_focus(None)
 

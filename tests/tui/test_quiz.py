@@ -1,0 +1,171 @@
+"""Quiz mode and courses, driven through Pilot as a student would: predict, answer, see, go on."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from chainstep.core.course import load_course
+from chainstep.core.scenario import load_scenario
+from chainstep.tui.app import ChainstepApp
+from chainstep.tui.course.progress import FILE, ProgressStore
+from chainstep.tui.userdirs import state_dir
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "quiz"
+SIZE = (120, 40)
+
+
+def quiz_app(scenario, mode: str | None = "questions", **kw) -> ChainstepApp:
+    return ChainstepApp(scenario, args=argparse.Namespace(quiz=mode, **kw))
+
+
+async def go_to(app: ChainstepApp, pilot, step_id: str) -> None:
+    app.action_jump(step_id)
+    await pilot.pause()
+
+
+def result_text(app: ChainstepApp) -> str:
+    return app.quiz_panel.result_plain
+
+
+async def test_the_result_stays_hidden_until_answered() -> None:
+    app = quiz_app(load_scenario("gradient-of-the-loss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.dyhat")
+        assert app.quiz_panel.state == "asking"
+        # ∂L/∂ŷ = −0.2 is nowhere: not in the formula, the tensors (ŷ − y is hidden too) or the note.
+        assert "0.2" not in app.step_view.plain and "= ?" in app.step_view.plain
+        assert "0.2" not in app.tensors.plain
+        assert "short of the target" not in app.step_view.plain   # the note waits for the reveal
+        await pilot.press("down", "enter")             # − negative: right
+        assert app.quiz_panel.state == "revealed"
+        assert "0.2" not in app.step_view.plain        # a second question waits at this step
+        await pilot.press("enter")                     # on to it
+        assert app.quiz_panel.state == "asking"
+        await pilot.press(*"-0.2", "enter")
+        await pilot.pause()
+        assert app.quiz_panel.state == "revealed"
+        assert "-0.2" in app.step_view.plain and "✓ Right" in result_text(app)
+        assert "short of the target" in result_text(app)          # the step's note explains the answer
+
+
+async def test_hidden_gradient_signs_and_loss_until_answered() -> None:
+    app = quiz_app(load_scenario("sign-of-the-error"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_next_part()
+        app.action_next_part()
+        await pilot.pause()
+        await go_to(app, pilot, "backward.1.dW")
+        assert app.quiz_panel.state == "asking"
+        assert "W₁ 1×1  pending" in app.signs.plain and "▲ " not in app.signs.plain.splitlines()[2]
+        await pilot.press("up", "enter")               # ▲ raises: right, the gradient is −20
+        await pilot.pause()
+        assert "▲" in app.signs.plain.splitlines()[2]
+
+
+async def test_right_and_wrong_answers_change_the_score() -> None:
+    app = quiz_app(load_scenario(DATA / "two-parts.yaml"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "quiz 0/0" in app.status.plain
+        await go_to(app, pilot, "backward.dyhat")
+        await pilot.press("up", "enter")               # + positive: right
+        assert "quiz 1/1" in app.status.plain
+        await pilot.press("enter")
+        await pilot.press(*"3", "enter")                # dL/dw is 4: wrong
+        await pilot.pause()
+        assert "quiz 1/2" in app.status.plain
+        assert "✗ Not quite" in result_text(app) and "the answer is 4" in result_text(app)
+
+
+async def test_a_sign_grid_by_keyboard_scored_per_element() -> None:
+    app = quiz_app(load_scenario(DATA / "one-part.yaml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.1.dW")
+        assert app.focused is not None and app.focused.id == "quiz-grid"
+        await pilot.press("enter")                      # not filled: refused
+        assert app.quiz_panel.state == "asking"
+        await pilot.press("down", "minus", "up", "plus", "enter")   # +; − filled out of order with arrows
+        assert app.quiz_panel.state == "revealed" and "quiz 2/2" in app.status.plain
+        await pilot.press("n")                          # the question belongs to iteration 1 only
+        await pilot.pause()
+        assert app.cursor.iteration == 1 and app.quiz_panel.state == "closed"
+
+
+async def test_sign_drill_for_any_scenario() -> None:
+    app = quiz_app(load_scenario("xor"), mode="signs")
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.2.dW")
+        assert app.quiz_panel.state == "asking"
+        grid = app.focused
+        assert grid is not None and (grid.rows, grid.cols) == (1, 2)
+        await pilot.press("plus", "plus", "enter")
+        await pilot.pause()
+        right, asked = app.quiz.score()
+        assert asked == 2 and f"quiz {right}/2" in app.status.plain
+
+
+async def test_z_switches_quiz_mode() -> None:
+    app = quiz_app(load_scenario("gradient-of-the-loss"), mode=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.dyhat")
+        assert "-0.2" in app.step_view.plain and not app.quiz_panel.display
+        await pilot.press("z")
+        assert app.quiz_panel.state == "asking" and "-0.2" not in app.step_view.plain
+        await pilot.press("escape", "z")
+        assert not app.quiz_panel.display and "-0.2" in app.step_view.plain
+
+
+async def test_progress_is_saved_and_read_back() -> None:
+    sc = load_scenario(DATA / "two-parts.yaml")
+    app = quiz_app(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.dyhat")
+        await pilot.press("up", "enter")
+    saved = json.loads((state_dir() / FILE).read_text())
+    (entry,) = saved["scenarios"].values()
+    assert entry["answers"]["1/backward.dyhat@1#1"]["right"] == 1
+    assert entry["position"] == [1, 1, 4]
+    again = quiz_app(load_scenario(DATA / "two-parts.yaml"))
+    async with again.run_test(size=SIZE) as pilot:
+        assert "quiz 1/1" in again.status.plain          # the score is kept
+        await go_to(again, pilot, "backward.dyhat")
+        assert again.quiz_panel.state == "asking"        # the answered one is done: the second is asked
+        assert again.quiz_panel.question.kind == "number"
+
+
+async def test_a_corrupt_progress_file_is_set_aside() -> None:
+    state_dir().mkdir(parents=True, exist_ok=True)
+    (state_dir() / FILE).write_text("{ not json", encoding="utf-8")
+    app = quiz_app(load_scenario(DATA / "two-parts.yaml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("could not be read" in n.message for n in app._notifications)
+        await go_to(app, pilot, "backward.dyhat")
+        await pilot.press("up", "enter")
+    aside = list(state_dir().glob(FILE + ".bad-*"))
+    assert len(aside) == 1 and aside[0].read_text() == "{ not json"
+    assert ProgressStore().notice is None and ProgressStore().scenarios
+
+
+async def test_the_course_moves_part_to_part_and_lesson_to_lesson() -> None:
+    course = load_course(str(DATA / "course.yaml"))
+    app = quiz_app(load_scenario(course.scenarios[0]), course=course, course_index=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.dyhat")
+        await pilot.press("up", "enter", "enter", *"4", "enter")
+        await pilot.pause()
+        assert "Enter: part 2" in result_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.cursor.part == 1
+        await go_to(app, pilot, "update.W1")
+        await pilot.press("1")
+        await pilot.pause()
+        assert "next lesson" in result_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.scenario.title == "A grid" and app.course_index == 1
+    store = ProgressStore()
+    assert store.courses[course.name] == 1
+    first = store.scenarios[str((DATA / "two-parts.yaml").resolve())]
+    assert first.parts_done == {1, 2} and first.score() == (3, 3)
