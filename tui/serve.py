@@ -25,9 +25,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def app_command(scenario_path: str) -> str:
-    """The shell command textual-serve runs for each browser session."""
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "chainstep.tui", scenario_path))
+def app_command(scenario_path: str, quiz: str | None = None) -> str:
+    """The shell command textual-serve runs for each browser session (`quiz`: its --quiz mode)."""
+    extra = ("--quiz", quiz) if quiz else ()
+    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "chainstep.tui", scenario_path, *extra))
 
 
 def lan_address() -> str:

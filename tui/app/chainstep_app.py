@@ -307,7 +307,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
         self.push_screen(HelpScreen())
 
     def action_open_picker(self) -> None:
-        self.push_screen(ScenarioPicker(self.scenario.name),
+        self.push_screen(ScenarioPicker(self.scenario.name, self.quiz.store),
                          lambda name: self.open_scenario(name) if name else None)
 
     def open_scenario(self, name: str) -> None:

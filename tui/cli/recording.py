@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..recording.cast import DEFAULT_IDLE_CAP, KeyLogError, RecordingPathError, check_writable, keylog_path_for
+from .course import add_quiz_option
 from .exits import EXIT_OK, EXIT_USAGE
 from ..recording.tape import MAX_PACE, TapeError
 
@@ -81,6 +82,7 @@ def _record_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=cast_path, metavar="PATH",
                    help="the cast to write (default SCENARIO.cast); keys go to PATH's .keys.jsonl")
     p.add_argument("--title", help="title in the cast header")
+    add_quiz_option(p)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -100,7 +102,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     from ..app import ChainstepApp
     from ..recording.scripted import record_script
     try:
-        result = asyncio.run(record_script(lambda: ChainstepApp(scenario), actions, output, size=args.size,
+        # A scripted demo can answer questions too; it neither reads nor changes anyone's progress.
+        quiz = argparse.Namespace(quiz=args.quiz, progress=False)
+        result = asyncio.run(record_script(lambda: ChainstepApp(scenario, args=quiz), actions, output, size=args.size,
                                            pace=args.pace, scenario=args.scenario, title=args.title))
     except RecordingPathError as exc:
         return _fail(str(exc))
@@ -150,6 +154,7 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speed", type=seconds(0.05, 100), default=1.0, metavar="X",
                    help="replay X times faster than recorded (default 1)")
     p.add_argument("--scenario", help="open this scenario instead of the one named in the log")
+    add_quiz_option(p)
     add_recording_options(p)
 
 
@@ -167,7 +172,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from ..app import ChainstepApp
     from ..recording.options import apply_recording_options, report_recording
     from ..recording.scripted import PresenterReplay, replay_keys
-    app = ChainstepApp(scenario)
+    app = ChainstepApp(scenario, args=argparse.Namespace(quiz=args.quiz))
     apply_recording_options(app, args)
     if args.presenter:
         PresenterReplay(app, log).install()

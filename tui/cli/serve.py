@@ -6,6 +6,7 @@ import sys
 
 from ...scenarios import DEFAULT_SCENARIO
 from ..serve import DEFAULT_HOST, DEFAULT_PORT
+from .course import add_quiz_option
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
@@ -17,6 +18,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--public-url", metavar="URL",
                    help="the address browsers use to reach the server, when it differs from http://HOST:PORT "
                         "(behind a proxy, or with --host 0.0.0.0)")
+    add_quiz_option(p)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -41,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         print(f"chainstep serve: browsers elsewhere open {url} (if that address is wrong, give --public-url)",
               file=sys.stderr)
-    server = Server(app_command(path), host=args.host, port=args.port, title=f"chainstep: {name}", public_url=url)
+    server = Server(app_command(path, args.quiz), host=args.host, port=args.port, title=f"chainstep: {name}", public_url=url)
     try:
         server.serve()
     except OSError as exc:   # the port is taken, or the address is not this machine's

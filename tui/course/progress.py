@@ -64,15 +64,18 @@ class ScenarioProgress:
 class ProgressStore:
     """Load once, change in memory, `save()` after each change (atomically: write, then rename)."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, persist: bool = True) -> None:
+        """`persist=False`: in memory only, starting empty (scripted recordings must not depend on it)."""
         self.directory = directory or state_dir()
-        self.path = self.directory / FILE
+        self.path: Path | None = self.directory / FILE if persist else None
         self.scenarios: dict[str, ScenarioProgress] = {}
         self.courses: dict[str, int] = {}     # course name -> index of the lesson last open
         self.notice: str | None = None        # what went wrong reading or writing, for the app to show
-        self._load()
+        if self.path is not None:
+            self._load()
 
     def _load(self) -> None:
+        assert self.path is not None
         try:
             if not self.path.exists():
                 return
@@ -88,6 +91,7 @@ class ProgressStore:
             self._set_aside(exc)
 
     def _set_aside(self, exc: Exception) -> None:
+        assert self.path is not None
         aside = self.path.with_name(f"{FILE}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
         try:
             os.replace(self.path, aside)
@@ -95,7 +99,7 @@ class ProgressStore:
         except OSError as exc2:
             self.notice = (f"Your progress file {self.path} could not be read ({_why(exc)}) nor moved aside "
                            f"({exc2.strerror or exc2}); progress in this session will not be saved.")
-            self.path = None   # type: ignore[assignment]  # never overwrite a file we could not read
+            self.path = None   # never overwrite a file we could not read
 
     def of(self, key: str) -> ScenarioProgress:
         return self.scenarios.setdefault(key, ScenarioProgress())
@@ -121,7 +125,7 @@ class ProgressStore:
                 "courses": self.courses}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(FILE + ".tmp")
+            tmp = self.path.with_name(f"{FILE}.{os.getpid()}.tmp")   # served sessions may save at once
             tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.path)
             return True

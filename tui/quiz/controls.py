@@ -35,7 +35,8 @@ class QuizControls:
     def quiz_setup(self, args: argparse.Namespace | None) -> None:
         self.course = getattr(args, "course", None)           # a core.course.Course, from `chainstep course`
         self.course_index = int(getattr(args, "course_index", 0) or 0)
-        self.quiz = QuizSession(getattr(args, "quiz", None), ProgressStore())
+        store = ProgressStore(persist=getattr(args, "progress", True))
+        self.quiz = QuizSession(getattr(args, "quiz", None), store)
         self._quiz_shown: tuple = ()
         self._quiz_revealed: str | None = None   # the question whose answer is on show
         self._quiz_told: set[tuple] = set()      # finished parts already announced

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.scenario import bundled, bundled_name
+from ..course.progress import ProgressStore, summary
 
 
 @dataclass(frozen=True)
@@ -23,21 +24,23 @@ class Entry:
     title: str
     description: str
     path: Path
+    parts: int = 1
 
 
 def catalogue() -> list[Entry]:
     """Bundled scenarios with the title and description written in each file (not validated)."""
     out = []
     for path in bundled():
-        title, description = bundled_name(path), ""
+        title, description, parts = bundled_name(path), "", 1
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
             if isinstance(raw, dict):
                 title = str(raw.get("title", title))
                 description = " ".join(str(raw.get("description", "")).split())
+                parts = len(raw["parts"]) if isinstance(raw.get("parts"), list) else 1
         except (OSError, yaml.YAMLError):
             description = "(this file cannot be read; opening it shows why)"
-        out.append(Entry(bundled_name(path), title, description, path))
+        out.append(Entry(bundled_name(path), title, description, path, parts))
     return out
 
 
@@ -46,16 +49,20 @@ class ScenarioPicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: str | None = None) -> None:
+    def __init__(self, current: str | None = None, progress: ProgressStore | None = None) -> None:
         super().__init__()
         self.entries = catalogue()
         self.current = current
+        self.progress = progress
 
     def compose(self) -> ComposeResult:
         options = []
         for e in self.entries:
             mark = " [dim](open)[/]" if e.name == self.current else ""
             prompt = f"[b]{escape(e.title)}[/]{mark}  [dim]{escape(e.name)}[/]"
+            if self.progress is not None:
+                done = summary(self.progress.peek(e.name), e.parts)
+                prompt += f"  [$accent]{escape(done)}[/]" if done != "not started" else ""
             if e.description:
                 prompt += f"\n  [dim]{escape(e.description)}[/]"
             options.append(Option(Content.from_markup(prompt), id=e.name))
