@@ -39,7 +39,6 @@ class QuizControls:
         self.quiz = QuizSession(getattr(args, "quiz", None), store)
         self._quiz_shown: tuple = ()
         self._quiz_revealed: str | None = None   # the question whose answer is on show
-        self._quiz_told: set[tuple] = set()      # finished parts already announced
         self.quiz.attach(self.scenario)          # type: ignore[attr-defined]
 
     def compose_quiz(self) -> Iterator[Widget]:
@@ -197,11 +196,8 @@ class QuizControls:
         prog = self.quiz.progress
         new = (c.part + 1) not in prog.parts_done
         prog.parts_done.add(c.part + 1)
-        tell = (self.quiz.key, c.part)
         if new:
             self.quiz.store.save()
-        if tell not in self._quiz_told and (new or self.course is not None):
-            self._quiz_told.add(tell)
             parts = len(self.scenario.parts)  # type: ignore[attr-defined]
             title = f"Part {c.part + 1} of {parts} finished" if parts > 1 else "Lesson finished"
             self.notify(f"Enter: {self._next_label()}", title=title, timeout=6)  # type: ignore[attr-defined]

@@ -86,7 +86,8 @@ class QuizPanel(Vertical):
             out.append(f"◐ {verdict.right} of {verdict.asked} right. ", "bold yellow")
         else:
             out.append("✗ Not quite. ", "bold red")
-        out.append(f"You said {verdict.given}; the answer is {verdict.correct}.")
+        out.append(f"The answer is {verdict.correct}." if verdict.ok else
+                   f"You said {verdict.given}; the answer is {verdict.correct}.")
         if note:
             out.append(f"\n✎ {note}", "italic")
         out.append(f"\n{more}", "dim")
