@@ -177,3 +177,13 @@ def drill(trace: Trace, iteration: int, k: int) -> Question | None:
 def _n(v: float) -> str:
     """A number as the app writes it, with a true minus."""
     return num(v).replace("-", "−")
+
+
+def unanswerable(q: Question, step: Step) -> str | None:
+    """Why the engine cannot give this question a fair answer (its value is inf or NaN), or None."""
+    if q.kind == "choice":
+        return None
+    value = value_of(step, q)
+    if not np.all(np.isfinite(value)):
+        return f"the engine's value is {_n(float(value.reshape(-1)[~np.isfinite(value.reshape(-1))][0]))}: no answer can be right"
+    return None

@@ -60,6 +60,7 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 if not r.ok:
                     out.write(f"         stated at {e.where}\n")
                     failures += 1
+            failures += _check_questions(sc.parts[rep.index - 1], out)
             if rep.gradients:
                 bad = [g for g in rep.gradients if not g.ok]
                 worst = max(g.max_rel_error for g in rep.gradients)
@@ -77,6 +78,19 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if errors:
         return 2
     return 1 if failures else 0
+
+
+def _check_questions(part: Any, out: TextIO) -> int:
+    """Quiz questions: their references were checked on loading; here, that the engine can answer each."""
+    from ...core.quiz import unanswerable
+    if not part.questions:
+        return 0
+    bad = [(q, why) for q in part.questions
+           if (why := unanswerable(q, part.trace.step(q.iteration, q.step))) is not None]
+    out.write(f"    {'FAIL' if bad else 'ok  '} {len(part.questions)} quiz question(s), answered by the engine\n")
+    for q, why in bad:
+        out.write(f"         {q.step} @ iteration {q.iteration + 1}: {why}\n         stated at {q.where}\n")
+    return len(bad)
 
 
 def _step_json(step: Step) -> dict[str, Any]:
