@@ -430,3 +430,20 @@ async def test_the_screen_after_stepping_matches_a_fresh_app_at_the_same_step(xo
         await pilot.pause()
         assert screen_text(fresh) == seen
         assert "backward.1.dW" in seen[0]
+
+
+async def test_quiz_keys_z_a_and_enter() -> None:
+    """z switches quiz mode, a goes back to a question left with Esc, Enter moves on after an answer."""
+    app = ChainstepApp(load_scenario("gradient-of-the-loss"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_jump("backward.dyhat")
+        await pilot.press("z")
+        assert app.quiz_panel.state == "asking" and app.focused is not None
+        await pilot.press("escape")
+        assert app.focused is None
+        await pilot.press("a")
+        assert app.focused is not None and app.focused.id == "quiz-sign"
+        await pilot.press("down", "enter", "enter", *"-0.2", "enter")
+        assert app.quiz_panel.state == "revealed" and "quiz 2/2" in app.status.plain
+        await pilot.press("enter")
+        assert where(app) == (1, 1, 5)
