@@ -169,3 +169,32 @@ async def test_the_course_moves_part_to_part_and_lesson_to_lesson() -> None:
     assert store.courses[course.name] == 1
     first = store.scenarios[str((DATA / "two-parts.yaml").resolve())]
     assert first.parts_done == {1, 2} and first.score() == (3, 3)
+
+
+async def test_the_picker_shows_progress() -> None:
+    from textual.widgets import OptionList
+    app = quiz_app(load_scenario("gradient-of-the-loss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.dyhat")
+        await pilot.press("down", "enter", "escape", "o")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("gradient-of-the-loss" in t and "0/1 parts · 1/1 right" in t for t in texts)
+        assert all("right" not in t for t in texts if "sign-of-the-error" in t)
+
+
+def test_a_scripted_recording_can_answer_questions(tmp_path: Path) -> None:
+    from chainstep.tui.cli import main
+    out = tmp_path / "quiz.cast"
+    code = main(["record", "gradient-of-the-loss", "--quiz", "--keys", "space*3 down enter", "-o", str(out)])
+    assert code == 0
+    cast = out.read_text(encoding="utf-8")
+    assert "quiz 1/1" in cast and "Right." in cast
+    assert not (state_dir() / FILE).exists()   # a demo leaves the teacher's progress alone
+
+
+def test_serve_passes_quiz_mode_to_every_session() -> None:
+    from chainstep.tui.serve import app_command
+    assert app_command("/x/lesson.yaml", "signs").endswith("/x/lesson.yaml --quiz signs")
+    assert "--quiz" not in app_command("/x/lesson.yaml")
