@@ -37,6 +37,7 @@ async def test_the_result_stays_hidden_until_answered() -> None:
         assert "0.2" not in app.step_view.plain and "= ?" in app.step_view.plain
         assert "0.2" not in app.tensors.plain
         assert "short of the target" not in app.step_view.plain   # the note waits for the reveal
+        assert "hidden until you answer" in app.loss.summary    # L = ½(ŷ − y)² would give |∂L/∂ŷ| away
         await pilot.press("down", "enter")             # − negative: right
         assert app.quiz_panel.state == "revealed"
         assert "0.2" not in app.step_view.plain        # a second question waits at this step
@@ -46,6 +47,7 @@ async def test_the_result_stays_hidden_until_answered() -> None:
         await pilot.pause()
         assert app.quiz_panel.state == "revealed"
         assert "-0.2" in app.step_view.plain and "✓ Right" in result_text(app)
+        assert "0.02" in app.loss.summary
         assert "short of the target" in result_text(app)          # the step's note explains the answer
 
 
@@ -57,7 +59,7 @@ async def test_hidden_gradient_signs_and_loss_until_answered() -> None:
         await pilot.pause()
         await go_to(app, pilot, "backward.1.dW")
         assert app.quiz_panel.state == "asking"
-        assert "W₁ 1×1  pending" in app.signs.plain and "▲ " not in app.signs.plain.splitlines()[2]
+        assert "W₁ 1×1  pending until you answer" in app.signs.plain and "▲ " not in app.signs.plain.splitlines()[2]
         await pilot.press("up", "enter")               # ▲ raises: right, the gradient is −20
         await pilot.pause()
         assert "▲" in app.signs.plain.splitlines()[2]

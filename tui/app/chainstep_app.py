@@ -189,8 +189,9 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
         self.step_view.show(step, key)
         self.tensors.show(step, key)
         self._show_signs(c, trace)
-        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration) or hidden or self.loss.hidden:
-            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known(), hidden=bool(hidden))
+        hide_cost = self.quiz_hides_cost()
+        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration) or hide_cost or self.loss.hidden:
+            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known(), hidden=hide_cost)
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
         self.quiz_show()
@@ -226,6 +227,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
         where = {s.param: f"step {k + 1}" for k, s in enumerate(specs) if s.param and s.phase == "backward"}
         sizes = trace.model.sizes
         shapes = {n: (sizes[int(n[1:])], sizes[int(n[1:]) - 1] if n[0] == "W" else 1) for n in trace.model.param_names}
+        where.update({name: "you answer" for name in hidden})
         params = [ParamSigns(name, grads.get(name), trace.is_frozen(name), name in applied, where.get(name, ""),
                              shapes[name]) for name in trace.model.param_names]
         self.signs.show(params, key)

@@ -75,6 +75,11 @@ class QuizControls:
         q = self.quiz_pending()
         return (step, ()) if q is None else (masked(step, q.tensor), ("quiz-hidden",))
 
+    def quiz_hides_cost(self) -> bool:
+        """An author's question waits: this iteration's cost could give its answer away (it is (ŷ − y)² for one
+        sample). The sign drill leaves the chart alone, since a cost says nothing about a gradient's signs."""
+        return self.quiz.mode == "questions" and self.quiz_pending() is not None
+
     def quiz_hidden_params(self) -> tuple[str, ...]:
         """Parameters whose gradient signs stay hidden: the one a pending question asks about."""
         q = self.quiz_pending()
