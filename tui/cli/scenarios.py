@@ -73,11 +73,29 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 for g in bad:
                     out.write(f"         {g.step_id} @ iteration {g.iteration}: relative error {g.max_rel_error:.2e}\n")
                 failures += len(bad)
+    if args.all:
+        errors += _check_courses(out)
     total = "all checks passed" if not (failures or errors) else f"{failures} check(s) failed, {errors} file(s) unreadable"
     out.write(f"{total}\n")
     if errors:
         return 2
     return 1 if failures else 0
+
+
+def _check_courses(out: TextIO) -> int:
+    """The bundled courses: every lesson they name must exist (each lesson is checked above)."""
+    from ...core.course import bundled_courses, load_course
+    from ...core.scenario import ScenarioError
+    bad = 0
+    for path in bundled_courses():
+        try:
+            course = load_course(str(path))
+        except ScenarioError as exc:
+            print(f"chainstep: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        out.write(f"course {course.name}: {course.title} ({len(course.scenarios)} lessons)\n")
+    return bad
 
 
 def _check_questions(part: Any, out: TextIO) -> int:
