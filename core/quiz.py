@@ -75,10 +75,6 @@ def _sign(v: float) -> int:
     return 1 if v > 0 else -1
 
 
-def label_of(step: Step, name: str | None) -> str:
-    return step.result.label if name is None else step.tensor(name).label
-
-
 def value_of(step: Step, q: Question) -> np.ndarray:
     value = step.result.value if q.tensor is None else step.tensor(q.tensor).value
     if q.at is not None:

@@ -12,7 +12,6 @@ from chainstep.core.scenario import bundled, bundled_name, load_scenario
 from chainstep.tui.cli import main
 from chainstep.tui.course.progress import FILE, Answer, ProgressStore
 
-BAD = Path(__file__).resolve().parent.parent / "data" / "quiz"
 
 
 def _seed_progress() -> None:

@@ -13,7 +13,6 @@ from ...core.scenario import Scenario
 from ...core.trace import Step, Tensor, Trace
 from ..course.progress import Answer, ProgressStore, ScenarioProgress, scenario_key
 
-MODES = ("questions", "signs")
 WORKING = ("error", "terms")
 
 
