@@ -442,7 +442,7 @@ async def test_quiz_keys_z_a_and_enter() -> None:
         await pilot.press("escape")
         assert app.focused is None
         await pilot.press("a")
-        assert app.focused is not None and app.focused.id == "quiz-sign"
+        assert app.focused is not None and app.focused.has_class("quiz-sign")
         await pilot.press("down", "enter", "enter", *"-0.2", "enter")
         assert app.quiz_panel.state == "revealed" and "quiz 2/2" in app.status.plain
         await pilot.press("enter")

@@ -83,7 +83,7 @@ async def test_a_sign_grid_by_keyboard_scored_per_element() -> None:
     app = quiz_app(load_scenario(DATA / "one-part.yaml"))
     async with app.run_test(size=SIZE) as pilot:
         await go_to(app, pilot, "backward.1.dW")
-        assert app.focused is not None and app.focused.id == "quiz-grid"
+        assert app.focused is not None and app.focused.has_class("quiz-grid")
         await pilot.press("enter")                      # not filled: refused
         assert app.quiz_panel.state == "asking"
         await pilot.press("down", "minus", "up", "plus", "enter")   # +; − filled out of order with arrows
@@ -104,6 +104,20 @@ async def test_sign_drill_for_any_scenario() -> None:
         await pilot.pause()
         right, asked = app.quiz.score()
         assert asked == 2 and f"quiz {right}/2" in app.status.plain
+
+
+async def test_stepping_straight_from_one_question_to_the_next() -> None:
+    """backward.2.dW and backward.2.db both ask in the drill: the second input replaces the first at once."""
+    app = quiz_app(load_scenario("xor"), mode="signs")
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, "backward.2.dW")
+        app.action_next_step()
+        app.action_prev_step()
+        app.action_next_step()
+        await pilot.pause()
+        grid = app.focused
+        assert app.current_step.id == "backward.2.db" and (grid.rows, grid.cols) == (2 - 1, 1)
+        assert len(app.query(".quiz-grid")) == 1
 
 
 async def test_z_switches_quiz_mode() -> None:

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -33,6 +34,7 @@ class QuizPanel(Vertical):
         self.question: Question | None = None
         self.state = "closed"   # closed, asking, revealed
         self.result_plain = ""  # what the last reveal said, as text (tests, recordings)
+        self._widget: Widget | None = None   # the input of the question being asked
 
     def compose(self) -> ComposeResult:
         yield Static("", id="quiz-head")
@@ -48,8 +50,11 @@ class QuizPanel(Vertical):
         self.query_one("#quiz-ask", Static).update(Text(q.ask))
         self.query_one("#quiz-result", Static).update(Text(self._hint(q), "dim"))
         box = self.query_one("#quiz-input", Vertical)
+        # No ids on the inputs: removal finishes later, and a quick step to the next question mounts
+        # the new input while the old one may still be there.
         box.remove_children()
         widget = self._input(q, moves, shape, label)
+        self._widget = widget
         box.mount(widget)
         self.call_after_refresh(widget.focus)
 
@@ -63,15 +68,15 @@ class QuizPanel(Vertical):
 
     def _input(self, q: Question, moves: bool, shape: tuple[int, ...], label: str):
         if q.kind == "sign":
-            return SignPicker(moves, id="quiz-sign")
+            return SignPicker(moves, classes="quiz-sign")
         if q.kind == "signs":
             rows = shape[0] if shape else 1
             cols = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-            return SignGridInput(rows, cols, label, id="quiz-grid")
+            return SignGridInput(rows, cols, label, classes="quiz-grid")
         if q.kind == "number":
-            return Input(placeholder="e.g. −0.2 or 1/3", id="quiz-number")
+            return Input(placeholder="e.g. −0.2 or 1/3", classes="quiz-number")
         return OptionList(*[Option(Content(f"{i + 1}. {o}"), id=str(i)) for i, o in enumerate(q.options)],
-                          id="quiz-choice")
+                          classes="quiz-choice")
 
     def reveal(self, q: Question, head: str, verdict: Verdict, note: str, more: str) -> None:
         self.question, self.state = q, "revealed"
@@ -79,6 +84,7 @@ class QuizPanel(Vertical):
         self.query_one("#quiz-head", Static).update(Text(head, "bold"))
         self.query_one("#quiz-ask", Static).update(Text(q.ask))
         self.query_one("#quiz-input", Vertical).remove_children()
+        self._widget = None
         out = Text()
         if verdict.ok:
             out.append("✓ Right. ", "bold green")
@@ -99,13 +105,14 @@ class QuizPanel(Vertical):
     def close(self) -> None:
         self.question, self.state = None, "closed"
         self.query_one("#quiz-input", Vertical).remove_children()
+        self._widget = None
         self.display = False
 
     def focus_input(self) -> bool:
-        for w in self.query_one("#quiz-input", Vertical).children:
-            w.focus()
-            return True
-        return False
+        if self._widget is None:
+            return False
+        self._widget.focus()
+        return True
 
     # ---- answers -----------------------------------------------------------------------
     def on_sign_picker_picked(self, event: SignPicker.Picked) -> None:
