@@ -116,7 +116,7 @@ async def test_stepping_straight_from_one_question_to_the_next() -> None:
         app.action_next_step()
         await pilot.pause()
         grid = app.focused
-        assert app.current_step.id == "backward.2.db" and (grid.rows, grid.cols) == (2 - 1, 1)
+        assert app.current_step.id == "backward.2.db" and (grid.rows, grid.cols) == (1, 1)
         assert len(app.query(".quiz-grid")) == 1
 
 
