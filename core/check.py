@@ -77,8 +77,9 @@ def run_expectations(part: Part) -> list[ExpectResult]:
 
 @dataclass(frozen=True)
 class PartReport:
-    index: int
+    index: int          # counted from 1
     title: str
+    iterations: int     # how many the part runs
     expectations: list[ExpectResult]
     gradients: list[GradCheck]
 
@@ -91,5 +92,5 @@ def check_scenario(scenario: Scenario, gradcheck: bool = True, iterations: int =
     reports = []
     for i, part in enumerate(scenario.parts):
         grads = check_trace(part.trace, iterations) if gradcheck else []
-        reports.append(PartReport(i + 1, part.title, run_expectations(part), grads))
+        reports.append(PartReport(i + 1, part.title, part.iterations, run_expectations(part), grads))
     return reports

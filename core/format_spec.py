@@ -211,7 +211,7 @@ PARAMS_KEYS: dict[str, str] = {
 }
 EXPECT_KEYS: dict[str, str] = {
     "step": Key("step id", text()),
-    "iteration": Key("iteration (default 0)", integer(0)),
+    "iteration": Key("iteration, counted from 1 (default 1, the first)", integer(1)),
     "tensor": Key("a tensor of the step (default its result)", text()),
     "at": Key("index of one element, e.g. [0, 1]",
               {"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]}),
@@ -240,7 +240,7 @@ QUESTION_KEYS: dict[str, str] = {
 }
 # breakpoints.py owns the breakpoint keys and checks them; here each gets the type that check wants.
 _BREAKPOINT_TYPES: dict[str, Schema] = {
-    "step": text(), "iteration": {"type": "integer"}, "when": one_of(CONDITIONS), "layer": {"type": "integer"},
+    "step": text(), "iteration": integer(1), "when": one_of(CONDITIONS), "layer": {"type": "integer"},
     "below": number(), "above": number(), "param": text(),
     "at": {"anyOf": [{"type": "integer"}, {"type": "array", "minItems": 1, "items": {"type": "integer"}}]},
     "enabled": {"type": "boolean"},

@@ -15,7 +15,7 @@ DEFAULT_EXPLODING = 1e3
 # The YAML form of a breakpoint, one key a line, for errors and documentation.
 BREAKPOINT_KEYS = {
     "step": "stop at this step id (every iteration, or only the one given by `iteration`)",
-    "iteration": "stop at this iteration (0-based, like expect:)",
+    "iteration": "stop at this iteration (counted from 1, like expect:)",
     "when": "a condition: " + ", ".join(CONDITIONS),
     "layer": "the layer a vanishing, exploding or dead_relu condition watches (default: every layer)",
     "below": "threshold of `vanishing`: stop when the weight gradient's norm is below it",
@@ -39,7 +39,7 @@ class BreakpointError(ValueError):
 class Breakpoint:
     kind: str
     step_id: str | None = None
-    iteration: int | None = None      # 0-based
+    iteration: int | None = None      # 0-based here; files and dialogs write it from 1
     layer: int | None = None
     param: str | None = None
     index: tuple[int, ...] | None = None
@@ -97,8 +97,8 @@ def validate(bp: Breakpoint, trace: Trace) -> Breakpoint:
     if bp.kind == "step" and bp.step_id is None:
         raise BreakpointError("a step breakpoint needs a step id", "step", "e.g. step: backward.1.dW")
     if bp.iteration is not None and not 0 <= bp.iteration < trace.iterations:
-        raise BreakpointError(f"iteration {bp.iteration} is outside 0 to {trace.iterations - 1}", "iteration",
-                              f"iterations count from 0 here: use 0 to {trace.iterations - 1}")
+        raise BreakpointError(f"iteration {bp.iteration + 1} is outside 1 to {trace.iterations}", "iteration",
+                              f"iterations count from 1: use 1 to {trace.iterations}")
     if bp.kind == "iteration" and bp.iteration is None:
         raise BreakpointError("an iteration breakpoint needs an iteration", "iteration", "e.g. iteration: 100")
     if bp.layer is not None and not 1 <= bp.layer <= depth:
@@ -195,7 +195,7 @@ def _types(m: dict[str, Any]) -> None:
     for key in ("iteration", "layer"):
         if key in m and not whole(m[key]):
             raise BreakpointError(f"`{key}` must be a whole number, not {m[key]!r}", key,
-                                  "iterations count from 0, layers from 1")
+                                  "iterations and layers count from 1")
     for key in ("below", "above"):
         if key in m and (isinstance(m[key], bool) or not isinstance(m[key], (int, float))):
             raise BreakpointError(f"`{key}` must be a number, not {m[key]!r}", key, "write it like 1e-4, without quotes")

@@ -36,12 +36,30 @@ def breakpoints_section(value: Any, path: Path_, v: Validator, part: Part) -> li
         if not isinstance(item, dict):
             raise v.err(path + (i,), f"a breakpoint must be a mapping, not {kind_of(item)}",
                         "write e.g. - {step: backward.1.dW} or - {when: loss_rises}")
+        it = item.get("iteration")
+        if isinstance(it, int) and not isinstance(it, bool):   # the file counts from 1, the trace from 0
+            item = {**item, "iteration": one_based_iteration(it, path + (i, "iteration"), v, part.iterations)}
         try:
             bp = validate(from_mapping(item), part.trace)
         except BreakpointError as exc:
             raise v.err(path + (i,) + ((exc.key,) if exc.key in item else ()), exc.message, exc.hint) from None
         out.append(replace(bp, origin=v.doc.where(path + (i,))))
     return out
+
+
+def one_based_iteration(value: Any, path: Path_, v: Validator, iterations: int) -> int:
+    """An `iteration:` as a file writes it (1 to `iterations`), returned 0-based for the trace."""
+    first_to_last = f"use an iteration from 1 to {iterations}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value == 0:
+            raise v.err(path, f"{dotted(path)} is 0, but iterations now count from 1 (the first iteration is 1)",
+                        "add 1 to every `iteration:` written for the old 0-based count")
+        if value > iterations:
+            raise v.err(path, f"{dotted(path)} is {value}, but this part runs only {iterations} iteration(s), "
+                        f"numbered 1 to {iterations}", first_to_last + ", or raise `iterations`")
+        if value < 0:
+            raise v.err(path, f"{dotted(path)} is {value}, but iterations count from 1", first_to_last)
+    return v.integer(value, path, 1, iterations, "the iteration") - 1
 
 
 def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, ...], iterations: int,
@@ -60,12 +78,7 @@ def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, .
             raise v.err(ip, "an expectation needs a `step` (or a `check`)", "e.g. step: backward.dyhat")
         if step is not None:
             v.choice(step, ip + ("step",), list(step_ids), "step id")
-        it = m.get("iteration", 0)
-        if isinstance(it, int) and not isinstance(it, bool) and it >= iterations:
-            raise v.err(ip + ("iteration",), f"{dotted(ip + ('iteration',))} is {it}, but this part runs only "
-                        f"{iterations} iteration(s), numbered 0 to {iterations - 1}",
-                        f"use an iteration from 0 to {iterations - 1}, or raise `iterations`")
-        iteration = v.integer(it, ip + ("iteration",), 0, iterations - 1, "the iteration")
+        iteration = one_based_iteration(m.get("iteration", 1), ip + ("iteration",), v, iterations)
         tensor_name = m.get("tensor")
         if tensor_name is not None:
             v.string(tensor_name, ip + ("tensor",), "a tensor name")

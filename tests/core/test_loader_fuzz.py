@@ -61,10 +61,10 @@ optimizer: {lr: 0.5}
 iterations: 3
 notes: {backward.dyhat: the sign says which way to move}
 expect:
-  - {step: loss.L, iteration: 0, below: 10, why: small weights}
+  - {step: loss.L, iteration: 1, below: 10, why: small weights}
 breakpoints:
   - {when: vanishing, layer: 1, below: 1e-4}
-  - {step: backward.1.dW, iteration: 1}
+  - {step: backward.1.dW, iteration: 2}
   - {when: sign_flip, param: W1, at: [0, 1]}
 """
 SEEDS = [SMALL] + [p.read_text(encoding="utf-8") for p in bundled()]

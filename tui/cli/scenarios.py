@@ -41,6 +41,9 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if not names:
         print("chainstep check: name at least one scenario, or use --all", file=sys.stderr)
         return 2
+    if args.iterations < 1:
+        print(f"chainstep check: --iterations {args.iterations}: give 1 or more", file=sys.stderr)
+        return 2
     failures = errors = 0
     for name in names:
         try:
@@ -56,7 +59,7 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 e = r.expectation
                 what = e.check or f"{e.step}" + (f" {e.tensor}" if e.tensor else "") + (f"{list(e.at)}" if e.at else "")
                 mark = "ok  " if r.ok else "FAIL"
-                out.write(f"    {mark} expect {what} @ iteration {e.iteration}: got {r.actual} {r.message}\n")
+                out.write(f"    {mark} expect {what} @ iteration {e.iteration + 1}: got {r.actual} {r.message}\n")
                 if not r.ok:
                     out.write(f"         stated at {e.where}\n")
                     failures += 1
@@ -68,10 +71,11 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 skipped = sum(g.skipped for g in rep.gradients)
                 mark = "ok  " if not bad else "FAIL"
                 kink = f", {skipped} skipped (at a kink, or lost in rounding)" if skipped else ""
-                out.write(f"    {mark} finite differences: {len(rep.gradients)} gradient steps, {checked} elements{kink}, "
+                out.write(f"    {mark} finite differences over {_checked_span(rep, args.iterations)}: "
+                          f"{len(rep.gradients)} gradient steps, {checked} elements{kink}, "
                           f"worst relative error {worst:.1e}\n")
                 for g in bad:
-                    out.write(f"         {g.step_id} @ iteration {g.iteration}: relative error {g.max_rel_error:.2e}\n")
+                    out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: relative error {g.max_rel_error:.2e}\n")
                 failures += len(bad)
     if args.all:
         errors += _check_courses(out)
@@ -111,18 +115,43 @@ def _check_questions(part: Any, out: TextIO) -> int:
     return len(bad)
 
 
+def _checked_span(rep: Any, asked: int) -> str:
+    """Which iterations the finite differences covered, and why fewer than asked when so."""
+    last = max(g.iteration for g in rep.gradients) + 1
+    span = "iteration 1" if last == 1 else f"iterations 1–{last}"
+    if last < asked:
+        why = f"the part runs only {rep.iterations}" if rep.iterations == last else "later ones are not finite"
+        span += f" ({why})"
+    return span
+
+
 def _step_json(step: Step) -> dict[str, Any]:
     import numpy as np
     from ...core.formatting import num
     def arr(a: np.ndarray) -> Any:
         return [[num(v) if not np.isfinite(v) else float(v) for v in row] for row in np.atleast_2d(a)]
     return {
-        "id": step.id, "iteration": step.iteration, "index": step.index, "phase": step.phase,
+        # Counted from 1, as the app and --start count them; tensor values keep numpy's 0-based layout.
+        "id": step.id, "iteration": step.iteration + 1, "step": step.index + 1, "phase": step.phase,
         "title": step.title, "formula": step.formula, "substituted": step.substituted, "note": step.note,
         "result": {"name": step.result.name, "label": step.result.label, "value": arr(step.result.value)},
         "inputs": [{"name": t.name, "label": t.label, "shape": list(t.value.shape)} for t in step.inputs],
         "factors": [{"label": f.label, "from": f.step_id, "shape": list(np.shape(f.value))} for f in step.factors],
     }
+
+
+def trace_span(start: int, count: int, iterations: int) -> tuple[int, int] | str:
+    """0-based [start, stop) for `--start` (counted from 1) and `--iterations`, or what is wrong with them."""
+    if not 1 <= start <= iterations:
+        return f"--start {start}: iterations count from 1, and this part has {iterations} (use 1 to {iterations})"
+    if count < 1:
+        return f"--iterations {count}: give 1 or more"
+    last = start + count - 1
+    if last > iterations:
+        fits = iterations - start + 1
+        return (f"--start {start} --iterations {count} asks for iterations {start} to {last}, but this part runs "
+                f"only {iterations} (use --iterations {fits} or less)")
+    return start - 1, last
 
 
 def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -135,11 +164,11 @@ def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     part = sc.parts[args.part - 1]
     trace = part.trace
-    start = max(0, args.start)
-    stop = min(trace.iterations, start + max(1, args.iterations))
-    if start >= trace.iterations:
-        print(f"chainstep trace: --start must be below {trace.iterations}", file=sys.stderr)
+    span = trace_span(args.start, args.iterations, trace.iterations)
+    if isinstance(span, str):
+        print(f"chainstep trace: {span}", file=sys.stderr)
         return 2
+    start, stop = span
     steps = [trace.step(i, k) for i in range(start, stop) for k in range(trace.n_steps)]
     if args.format == "json":
         json.dump({"scenario": sc.name, "part": part.title, "steps": [_step_json(s) for s in steps]}, out,
@@ -154,7 +183,7 @@ def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for s in steps:
         if s.iteration != current:
             current = s.iteration
-            out.write(f"\n### Iteration {s.iteration}\n\n" if md else f"\n== iteration {s.iteration} ==\n")
+            out.write(f"\n### Iteration {s.iteration + 1}\n\n" if md else f"\n== iteration {s.iteration + 1} ==\n")
         if md:
             out.write(f"- **{s.id}** ({s.phase}) {s.title}: `{s.formula}`  \n  `{s.substituted}`\n")
             if s.note:
@@ -176,13 +205,16 @@ def _check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="*", help="bundled names or YAML paths")
     p.add_argument("--all", action="store_true", help="check every bundled scenario")
     p.add_argument("--no-gradcheck", action="store_true", help="skip the finite-difference check")
-    p.add_argument("--iterations", type=int, default=2, help="iterations to gradient-check (default 2)")
+    p.add_argument("--iterations", type=int, default=2,
+                   help="gradient-check the first N iterations of each part (default 2; a part with fewer "
+                        "checks all it has, and says so)")
 
 
 def _trace_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="bundled scenario name or YAML path")
-    p.add_argument("--iterations", type=int, default=1, help="how many iterations to print (default 1)")
-    p.add_argument("--start", type=int, default=0, help="first iteration to print")
+    p.add_argument("--iterations", type=int, default=1,
+                   help="how many iterations to print from --start (default 1); more than the part runs is refused")
+    p.add_argument("--start", type=int, default=1, help="first iteration to print, counted from 1 (default 1)")
     p.add_argument("--part", type=int, default=1, help="which part of the scenario (1-based)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="plain text (default), Markdown for notes, or JSON")
