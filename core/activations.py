@@ -52,7 +52,7 @@ ACTIVATIONS: dict[str, Activation] = {
         lambda u: u.copy(), lambda u, a: np.ones_like(u),
     ),
     "sigmoid": Activation(
-        "sigmoid", "σ", "a = σ(u) = 1/(1 + e^(−u))", "∂a/∂u = σ'(u) = a(1 − a)",
+        "sigmoid", "σ", "a = σ(u) = 1/(1 + e^(−u))", "∂a/∂u = σ'(u) = a ⊙ (1 − a)",
         _sigmoid, lambda u, a: a * (1.0 - a),
     ),
     "tanh": Activation(

@@ -15,16 +15,19 @@ def sub(n: int | str) -> str:
     return str(n).translate(_SUB)
 
 
+MINUS = "−"   # U+2212: the true minus sign, as a printed formula has it (the hyphen is shorter)
+
+
 def num(x: float) -> str:
-    """A number with up to 6 significant digits; -0 shown as 0."""
+    """A number with up to 6 significant digits and a true minus; -0 shown as 0."""
     x = float(x)
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+        return "inf" if x > 0 else MINUS + "inf"
     if x == 0:
         return "0"
-    return f"{x:.6g}"
+    return f"{x:.6g}".replace("-", MINUS)
 
 
 def tensor(a: np.ndarray | float, limit: int = SMALL) -> str:
@@ -43,3 +46,18 @@ def tensor(a: np.ndarray | float, limit: int = SMALL) -> str:
 def _shape_text(shape: tuple[int, ...]) -> str:
     """⟨128×784⟩; cached, as every step of a big network writes the same few shapes."""
     return "⟨" + "×".join(map(str, shape)) + "⟩"
+
+
+def operand(a: np.ndarray | float, limit: int = SMALL) -> str:
+    """`tensor` for a value that follows an operator: a negative number in brackets, 0.5·(−0.2)."""
+    text = tensor(a, limit)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+# How a chain-rule factor joins the product before it (`Factor.op`), as two cells before its label;
+# the softmax Jacobian applied to the product so far is drawn as an arrow: it maps, not multiplies.
+_JOINS = {"": "  ", "⊙": "⊙ ", "·": "· ", "+": "+ ", "Jᵀ·": "→ "}
+
+
+def join_sign(op: str) -> str:
+    return _JOINS.get(op, f"{op} ")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .formatting import sub, tensor
+from .formatting import operand, sub, tensor
 from .network import IterationRecord, Model
 
 Array = np.ndarray
@@ -69,7 +69,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
         def sgd(r: IterationRecord) -> RawBuilt:
             old, new, g = r.params[name], r.new_params[name], r.param_grad(name)
             return ((f"{name}_new", f"{P}'", new), ((name, P, old), (f"d{name}", gl, g)), (),
-                    f"{P}' = {tensor(old)} − {lr:g}·{tensor(g)} = {tensor(new)}")
+                    f"{P}' = {tensor(old)} − {lr:g}·{operand(g)} = {tensor(new)}")
         return [spec("", f"Update {P}", f"{P}' = {P} − η·{gl}", sgd)]
 
     specs: list[UpdateSpec] = []
@@ -87,7 +87,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
             k = "" if damp == 0 else f"{1 - damp:g}·"
             return (res, ((f"v_{name}_prev", v_lab, d.v_prev), (f"d{name}", gl, d.grad)),
                     ((v_lab, "velocity after the previous update", d.v_prev, None), g_factor(r)),
-                    f"{v_lab}' = {mu:g}·{tensor(d.v_prev)} + {k}{tensor(d.grad)} = {tensor(d.v)}")
+                    f"{v_lab}' = {mu:g}·{operand(d.v_prev)} + {k}{operand(d.grad)} = {tensor(d.v)}")
 
         specs.append(spec("v", f"Velocity of {P}",
                           f"{v_lab}' = μ·{v_lab} + {keep}{gl} (the first update takes {gl} itself)", velocity))
@@ -97,7 +97,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
                 d = r.updates[name]
                 return ((f"look_{name}", f"g̃({P})", d.look), ((f"d{name}", gl, d.grad), (f"v_{name}", f"{v_lab}'", d.v)),
                         (g_factor(r), (f"{v_lab}'", "the new velocity", d.v, moved_id)),
-                        f"g̃({P}) = {tensor(d.grad)} + {mu:g}·{tensor(d.v)} = {tensor(d.look)}")
+                        f"g̃({P}) = {tensor(d.grad)} + {mu:g}·{operand(d.v)} = {tensor(d.look)}")
 
             specs.append(spec("look", f"Nesterov look-ahead gradient of {P}", f"g̃({P}) = {gl} + μ·{v_lab}'", look))
             moved_by, moved_id, moved_name = f"g̃({P})", f"update.{name}.look", f"look_{name}"
@@ -106,7 +106,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
             d = r.updates[name]
             by = d.look if d.look is not None else d.v
             return ((f"{name}_new", f"{P}'", d.new), ((name, P, r.params[name]), (moved_name, moved_by, by)),
-                    ((moved_by, "", by, moved_id),), f"{P}' = {tensor(r.params[name])} − {lr:g}·{tensor(by)} = {tensor(d.new)}")
+                    ((moved_by, "", by, moved_id),), f"{P}' = {tensor(r.params[name])} − {lr:g}·{operand(by)} = {tensor(d.new)}")
 
         specs.append(spec("", f"Update {P}", f"{P}' = {P} − η·{moved_by}", final))
         return specs
@@ -121,7 +121,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
             d, old = r.updates[name], r.params[name]
             return ((f"{name}_decayed", PT, d.decayed), ((name, P, old),),
                     ((P, "the parameter before this update", old, None),),
-                    f"{PT} = {tensor(old)} − {lr:g}·{wd:g}·{tensor(old)} = {tensor(d.decayed)}")
+                    f"{PT} = {tensor(old)} − {lr:g}·{wd:g}·{operand(old)} = {tensor(d.decayed)}")
 
         specs.append(spec("decay", f"Decoupled weight decay of {P}",
                           f"{PT} = {P} − η·λ_wd·{P} (not in the cost: apart from its L2 term)", decay))
@@ -133,11 +133,11 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
         def build(r: IterationRecord) -> RawBuilt:
             d = r.updates[name]
             prev, new = (d.m_prev, d.m) if which == "m" else (d.v_prev, d.v)
-            g = tensor(d.grad) if which == "m" else f"{tensor(d.grad)}²"
+            g = operand(d.grad) if which == "m" else f"{operand(d.grad)}²"
             return ((f"{which}_{name}", f"{lab}'", new),
                     ((f"{which}_{name}_prev", lab, prev), (f"d{name}", gl, d.grad)),
                     ((lab, "after the previous update (0 before the first)", prev, None), g_factor(r)),
-                    f"{lab}' = {beta:g}·{tensor(prev)} + {1 - beta:g}·{g} = {tensor(new)}")
+                    f"{lab}' = {beta:g}·{operand(prev)} + {1 - beta:g}·{g} = {tensor(new)}")
         return build
 
     specs.append(spec("m", f"First moment (mean of gradients) of {P}", f"{m_lab}' = β₁·{m_lab} + (1 − β₁)·{gl}", moment("m")))
@@ -163,7 +163,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
         return ((f"step_{name}", f"Δ({P})", d.step),
                 ((f"mhat_{name}", f"m̂({P})", d.m_hat), (f"vhat_{name}", f"v̂({P})", d.v_hat)),
                 ((f"m̂({P})", "", d.m_hat, f"update.{name}.m_hat"), (f"v̂({P})", "", d.v_hat, f"update.{name}.v_hat")),
-                f"Δ({P}) = {lr:g}·{tensor(d.m_hat)} / (√{tensor(d.v_hat)} + {opt.eps:g}) = {tensor(d.step)}")
+                f"Δ({P}) = {lr:g}·{operand(d.m_hat)} / (√{tensor(d.v_hat)} + {opt.eps:g}) = {tensor(d.step)}")
 
     specs.append(spec("step", f"Adam step for {P}", f"Δ({P}) = η·m̂({P}) / (√v̂({P}) + ε)", step))
 
@@ -172,7 +172,7 @@ def _param_specs(model: Model, l: int, kind: str) -> list[UpdateSpec]:
         base = d.decayed if d.decayed is not None else r.params[name]
         return ((f"{name}_new", f"{P}'", d.new), ((start, start_label, base), (f"step_{name}", f"Δ({P})", d.step)),
                 ((f"Δ({P})", "", d.step, f"update.{name}.step"),),
-                f"{P}' = {tensor(base)} − {tensor(d.step)} = {tensor(d.new)}")
+                f"{P}' = {tensor(base)} − {operand(d.step)} = {tensor(d.new)}")
 
     specs.append(spec("", f"Update {P}", f"{P}' = {start_label} − Δ({P})", final_adam))
     return specs

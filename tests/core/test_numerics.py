@@ -241,8 +241,8 @@ def test_nan_and_inf_inputs_propagate_through_run_iteration() -> None:
 # --- formatting and summaries of non-finite values ------------------------------------------------
 
 def test_number_formatting_of_non_finite_values() -> None:
-    assert (num(np.inf), num(-np.inf), num(np.nan), num(-0.0), num(1e308 * 10)) == ("inf", "-inf", "NaN", "0", "inf")
-    assert tensor(np.array([[np.inf, -np.inf], [np.nan, 1.0]])) == "[inf, -inf; NaN, 1]"
+    assert (num(np.inf), num(-np.inf), num(np.nan), num(-0.0), num(1e308 * 10)) == ("inf", "−inf", "NaN", "0", "inf")
+    assert tensor(np.array([[np.inf, -np.inf], [np.nan, 1.0]])) == "[inf, −inf; NaN, 1]"
     assert tensor(np.array([[np.nan]])) == "NaN"
 
 

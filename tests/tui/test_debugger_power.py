@@ -240,11 +240,11 @@ async def test_watch_shows_value_and_history_and_can_be_removed() -> None:
         pane = app.query_one(WatchPane)
         assert pane.display and len(pane.texts) == 1
         w01 = trace.record(0).params["W1"][0, 1]
-        assert f"W₁[0,1] = {w01:.6g}" in pane.texts[0]
+        assert f"W₁[0,1] = {w01:.6g}".replace("-", "−") in pane.texts[0]
         for _ in range(3):
             await pilot.press("n")
         await settle(app, pilot)
-        assert f"= {trace.record(3).params['W1'][0, 1]:.6g}" in pane.texts[0]
+        assert f"= {trace.record(3).params['W1'][0, 1]:.6g}".replace("-", "−") in pane.texts[0]
         assert "over iterations 1–4" in pane.texts[0]
         # A gradient not yet computed in this iteration shows the last one, and says so.
         await pilot.press("w")

@@ -127,16 +127,16 @@ def _checked_span(rep: Any, asked: int) -> str:
 
 def _step_json(step: Step) -> dict[str, Any]:
     import numpy as np
-    from ...core.formatting import num
-    def arr(a: np.ndarray) -> Any:
-        return [[num(v) if not np.isfinite(v) else float(v) for v in row] for row in np.atleast_2d(a)]
+    def arr(a: np.ndarray) -> Any:   # JSON has no inf or NaN: those are written "inf", "-inf", "nan"
+        return [[float(v) if np.isfinite(v) else str(float(v)) for v in row] for row in np.atleast_2d(a)]
     return {
         # Counted from 1, as the app and --start count them; tensor values keep numpy's 0-based layout.
         "id": step.id, "iteration": step.iteration + 1, "step": step.index + 1, "phase": step.phase,
         "title": step.title, "formula": step.formula, "substituted": step.substituted, "note": step.note,
         "result": {"name": step.result.name, "label": step.result.label, "value": arr(step.result.value)},
         "inputs": [{"name": t.name, "label": t.label, "shape": list(t.value.shape)} for t in step.inputs],
-        "factors": [{"label": f.label, "from": f.step_id, "shape": list(np.shape(f.value))} for f in step.factors],
+        "factors": [{"label": f.label, "op": f.op, "from": f.step_id, "shape": list(np.shape(f.value))}
+                    for f in step.factors],
     }
 
 
@@ -155,7 +155,7 @@ def trace_span(start: int, count: int, iterations: int) -> tuple[int, int] | str
 
 
 def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from ...core.formatting import tensor as fmt
+    from ...core.formatting import join_sign, tensor as fmt
     from ...core.scenario import load_scenario
     out = out or sys.stdout
     sc = load_scenario(args.scenario)
@@ -190,8 +190,8 @@ def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 out.write(f"  > {s.note}\n")
         else:
             out.write(f"[{s.index + 1:>2}] {s.id:<22} {s.formula}\n     {s.substituted}\n")
-            for f in s.factors:
-                out.write(f"       factor {f.label} = {fmt(f.value)}\n")
+            for f in s.factors:   # each with how it joins the product before it (→: the Jacobian applied)
+                out.write(f"     {join_sign(f.op)}factor {f.label} = {fmt(f.value)}\n")
             if s.note:
                 out.write(f"     note: {s.note}\n")
     return 0

@@ -12,7 +12,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...core.formatting import num
+from ...core.formatting import join_sign, num
 from ...core.trace import Step
 from ._lines import set_virtual_size, steady
 
@@ -60,7 +60,7 @@ def step_lines(step: Step) -> list[Line]:
                         "dim", None)]]
         width = max(len(f.label) for f in step.factors)
         for i, f in enumerate(step.factors):
-            line: Line = [("  " if i == 0 or not product else "· ", "text", None),
+            line: Line = [(join_sign(f.op), "text", None),
                           (f.label.ljust(width), "link" if f.step_id else "title", f.step_id),
                           (f" {shape_of(f.value)}", "dim", None)]
             if f.formula:
