@@ -30,6 +30,18 @@ def num(x: float) -> str:
     return f"{x:.6g}".replace("-", MINUS)
 
 
+def apart(a: float, b: float) -> tuple[str, str]:
+    """Two numbers with just enough significant digits (6 to 17) that they read differently."""
+    a, b = float(a), float(b)
+    for digits in range(6, 18):
+        sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if sa != sb or a == b:
+            break
+    if not (math.isfinite(a) and math.isfinite(b)):
+        sa, sb = num(a), num(b)
+    return sa.replace("-", MINUS), sb.replace("-", MINUS)
+
+
 def tensor(a: np.ndarray | float, limit: int = SMALL) -> str:
     """A tensor as text: the number for a 1×1, the rows for a small one, its shape otherwise."""
     # Already an array: only its size, shape and (float() of) a few elements are read, so no copy.

@@ -25,7 +25,7 @@ from ..trace import build_specs
 from .model import Part, Scenario
 from .read import KEY, Doc, Path_, parse_yaml, read_file
 from .questions import questions_section
-from .sections import breakpoints_section, expect_section, notes_section
+from .sections import breakpoints_section, expect_section, notes_section, tensor_shapes
 from .training import read_activation, read_loss, read_optimizer
 from .validate import Validator, kind_of
 
@@ -169,7 +169,8 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
     part = Part(title, description, model, params, x, y, iterations, {}, [])
     step_ids = tuple(s.id for s in build_specs(model))   # ids only: no trace needed yet
     part.notes = notes_section(raw.get("notes", {}), path + ("notes",), v, step_ids)
-    part.expectations = expect_section(raw.get("expect", []), path + ("expect",), v, step_ids, iterations, names)
+    part.expectations = expect_section(raw.get("expect", []), path + ("expect",), v, step_ids, iterations, names,
+                                       shapes=lambda sid: tensor_shapes(part, sid))
     part.breakpoints = breakpoints_section(raw.get("breakpoints", []), path + ("breakpoints",), v, part)
     part.questions = questions_section(raw.get("questions"), path + ("questions",), v, part)
     return part

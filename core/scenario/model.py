@@ -13,7 +13,7 @@ from ..trace import Trace
 @dataclass
 class Expectation:
     step: str | None
-    iteration: int
+    iteration: int              # 0-based; the file writes it from 1
     tensor: str | None
     at: tuple[int, ...] | None
     value: Any
@@ -23,6 +23,7 @@ class Expectation:
     check: str | None
     why: str
     where: str  # file:line:col, so a failed check points at the line that stated it
+    rel: float = 0.0  # relative tolerance: passes when |got − value| ≤ tol + rel·|value|
 
 
 @dataclass

@@ -5,7 +5,9 @@ import difflib
 import fnmatch
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
+
+import numpy as np
 
 from ..breakpoints import BreakpointError, from_mapping, validate
 from ..format_spec import CHECKS, EXPECT_KEYS
@@ -62,8 +64,49 @@ def one_based_iteration(value: Any, path: Path_, v: Validator, iterations: int) 
     return v.integer(value, path, 1, iterations, "the iteration") - 1
 
 
+def tensor_shapes(part: Part, step_id: str) -> dict[str, tuple[int, ...]]:
+    """The tensors a step shows, result first, with their shapes (read off the first iteration)."""
+    step = part.trace.step(0, step_id)
+    return {t.name: tuple(t.value.shape) for t in (step.result, *step.inputs)}
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "one number"
+
+
+def _fit_target(m: dict[str, Any], ip: Path_, v: Validator, step: str, names: dict[str, tuple[int, ...]],
+                at: tuple[int, ...] | None, val: Any) -> Any:
+    """Check `tensor`, `at` and the shape of `value` against the step; the value in the tensor's shape."""
+    target = m.get("tensor", next(iter(names)))
+    if target not in names:
+        close = difflib.get_close_matches(str(target), list(names), n=1)
+        raise v.err(ip + ("tensor",), f"step {step} has no tensor `{target}`",
+                    (f"did you mean `{close[0]}`? " if close else "") + "its tensors are " + ", ".join(names))
+    shape = names[target]
+    if at is not None:
+        if len(at) > len(shape) or not all(0 <= a < n for a, n in zip(at, shape)):
+            ranges = " and ".join(f"0 to {n - 1}" for n in shape)
+            raise v.err(ip + ("at",), f"`{target}` of {step} is {_shape_text(shape)}: it has no element {list(at)}",
+                        f"indices count from 0, as numpy's do: {ranges}")
+        shape = shape[len(at):]
+    if val is None:
+        return None
+    given = np.asarray(val, dtype=np.float64)
+    size = int(np.prod(shape))
+    # A flat list against a column (or a 1×1 against a number) states the same numbers: accept it.
+    if given.size != size or tuple(n for n in given.shape if n != 1) != tuple(n for n in shape if n != 1):
+        want = ("one number" if size == 1 else f"{size} numbers (a flat list will do)" if 1 in shape or len(shape) < 2
+                else f"{shape[0]} rows of {shape[1]} numbers")
+        raise v.err(ip + ("value",), f"{dotted(ip + ('value',))} is {_shape_text(given.shape)}, but `{target}` of "
+                    f"{step} is {_shape_text(shape)}", f"write {want}, or use below/above to bound every element")
+    return given.reshape(shape)
+
+
 def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, ...], iterations: int,
-                  params: list[str]) -> list[Expectation]:
+                  params: list[str], shapes: Callable[[str], dict[str, tuple[int, ...]]] | None = None
+                  ) -> list[Expectation]:
+    """The checks of `expect:`; with `shapes` (step id -> its tensors' shapes) every tensor, index and
+    value shape is checked here too, so a mistake in the file never waits for `chainstep check`."""
     if not isinstance(value, list):
         raise v.err(path, "expect must be a list of checks", "write each as - {step: ..., value: ...}")
     out = []
@@ -100,13 +143,23 @@ def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, .
         if check == "per_sample_mean" and m.get("step") is None and "value" in m:
             raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value",
                         "delete `value`, or name a `step` to compare with")
-        tol = v.number(m.get("tol", 1e-9), ip + ("tol",), "the tolerance", low=0.0)
-        if not math.isfinite(tol):
-            raise v.err(ip + ("tol",), f"{dotted(ip + ('tol',))} is {tol}: a tolerance must be a finite number",
-                        "write a small number such as 1e-9")
+        if shapes is not None and step is not None and check is None:
+            val = _fit_target(m, ip, v, step, shapes(step), at, val)
+        # Absolute by default; with `rel:` alone the allowance is relative only.
+        tol = _tolerance(m, "tol", 0.0 if "rel" in m else 1e-9, ip, v)
+        rel = _tolerance(m, "rel", 0.0, ip, v)
         below = v.number(m["below"], ip + ("below",), "the bound") if "below" in m else None
         above = v.number(m["above"], ip + ("above",), "the bound") if "above" in m else None
         why = v.string(m.get("why", ""), ip + ("why",), "an explanation")
-        out.append(Expectation(step, iteration, tensor_name, at, val, tol, below, above, check, why, v.doc.where(ip)))
+        out.append(Expectation(step, iteration, tensor_name, at, val, tol, below, above, check, why, v.doc.where(ip),
+                               rel))
     return out
+
+
+def _tolerance(m: dict[str, Any], key: str, default: float, ip: Path_, v: Validator) -> float:
+    t = v.number(m.get(key, default), ip + (key,), "the tolerance", low=0.0)
+    if not math.isfinite(t):
+        raise v.err(ip + (key,), f"{dotted(ip + (key,))} is {t}: a tolerance must be a finite number",
+                    "write a small number such as 1e-9")
+    return t
 
