@@ -143,7 +143,9 @@ def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, .
         if check == "per_sample_mean" and m.get("step") is None and "value" in m:
             raise v.err(ip + ("value",), "per_sample_mean compares two computations; it takes no value",
                         "delete `value`, or name a `step` to compare with")
-        if shapes is not None and step is not None and check is None:
+        # Bounds on a step's own result need no shapes; anything naming a tensor, an element or a
+        # value is checked against the step (one iteration computed, once per part).
+        if shapes is not None and step is not None and check is None and ({"tensor", "at", "value"} & m.keys()):
             val = _fit_target(m, ip, v, step, shapes(step), at, val)
         # Absolute by default; with `rel:` alone the allowance is relative only.
         tol = _tolerance(m, "tol", 0.0 if "rel" in m else 1e-9, ip, v)

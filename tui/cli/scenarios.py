@@ -73,9 +73,9 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 kink = f", {skipped} skipped (at a kink, or lost in rounding)" if skipped else ""
                 out.write(f"    {mark} finite differences over {_checked_span(rep, args.iterations)}: "
                           f"{len(rep.gradients)} gradient steps, {checked} elements{kink}, "
-                          f"worst relative error {worst:.1e}\n")
+                          f"worst relative error {worst:.1e}\n".replace("e-", "e−"))
                 for g in bad:
-                    out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: relative error {g.max_rel_error:.2e}\n")
+                    out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: relative error {g.max_rel_error:.2e}\n".replace("e-", "e−"))
                 failures += len(bad)
     if args.all:
         errors += _check_courses(out)
