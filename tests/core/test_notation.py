@@ -60,3 +60,10 @@ def test_element_wise_and_matrix_products_are_told_apart_in_the_chain_rule() -> 
     assert [f.op for f in dW.factors] == ["", "⊙", "·"]
     assert " ⊙ " in trace.step(0, "backward.1.delta").substituted
     assert "σ'(u) = a ⊙ (1 − a)" in trace.step(0, "backward.1.da_du").formula
+
+
+def test_chainstep_trace_prints_the_errors_of_sign_of_the_error(capsys) -> None:
+    from chainstep.tui.cli import main
+    assert main(["trace", "sign-of-the-error"]) == 0
+    out = capsys.readouterr().out
+    assert "L = Σ [−1, 1]² = Σ [1, 1] = 2" in out and "2·[−1, 1] = [−2, 2]" in out
