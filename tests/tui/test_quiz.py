@@ -46,7 +46,7 @@ async def test_the_result_stays_hidden_until_answered() -> None:
         await pilot.press(*"-0.2", "enter")
         await pilot.pause()
         assert app.quiz_panel.state == "revealed"
-        assert "-0.2" in app.step_view.plain and "✓ Right" in result_text(app)
+        assert "−0.2" in app.step_view.plain and "✓ Right" in result_text(app)
         assert "0.02" in app.loss.summary
         assert "short of the target" in result_text(app)          # the step's note explains the answer
 
@@ -124,11 +124,11 @@ async def test_z_switches_quiz_mode() -> None:
     app = quiz_app(load_scenario("gradient-of-the-loss"), mode=None)
     async with app.run_test(size=SIZE) as pilot:
         await go_to(app, pilot, "backward.dyhat")
-        assert "-0.2" in app.step_view.plain and not app.quiz_panel.display
+        assert "−0.2" in app.step_view.plain and not app.quiz_panel.display
         await pilot.press("z")
         assert app.quiz_panel.state == "asking" and "-0.2" not in app.step_view.plain
         await pilot.press("escape", "z")
-        assert not app.quiz_panel.display and "-0.2" in app.step_view.plain
+        assert not app.quiz_panel.display and "−0.2" in app.step_view.plain
 
 
 async def test_progress_is_saved_and_read_back() -> None:
