@@ -234,43 +234,43 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
 
     # ---- actions ------------------------------------------------------------------------
     def action_next_step(self) -> None:
-        self.go(self.cursor.next_step())
+        self.go(self.aim.next_step())
 
     def action_prev_step(self) -> None:
-        self.go(self.cursor.prev_step())
+        self.go(self.aim.prev_step())
 
     def action_next_phase(self) -> None:
-        self.go(self.cursor.next_phase())
+        self.go(self.aim.next_phase())
 
     def action_prev_phase(self) -> None:
-        self.go(self.cursor.prev_phase())
+        self.go(self.aim.prev_phase())
 
     def action_next_iteration(self) -> None:
-        self.go(self.cursor.next_iteration())
+        self.go(self.aim.next_iteration())
 
     def action_prev_iteration(self) -> None:
-        self.go(self.cursor.prev_iteration())
+        self.go(self.aim.prev_iteration())
 
     def action_first_step(self) -> None:
-        self.go(self.cursor.first_step())
+        self.go(self.aim.first_step())
 
     def action_last_step(self) -> None:
-        self.go(self.cursor.last_step())
+        self.go(self.aim.last_step())
 
     def action_run_to_end(self) -> None:
-        self.go(self.cursor.run_to_end())
+        self.go(self.aim.run_to_end())
 
     def action_restart(self) -> None:
-        self.go(self.cursor.restart())
+        self.go(self.aim.restart())
 
     def action_next_part(self) -> None:
-        self._to_part(self.cursor.next_part(), "This is the last part")
+        self._to_part(self.aim.next_part(), "This is the last part")
 
     def action_prev_part(self) -> None:
-        self._to_part(self.cursor.prev_part(), "This is the first part")
+        self._to_part(self.aim.prev_part(), "This is the first part")
 
     def _to_part(self, target: Cursor, at_end: str) -> None:
-        if target.part == self.cursor.part:
+        if target.part == self.aim.part:
             n = len(self.scenario.parts)
             self.notify(at_end if n > 1 else "This scenario has a single part", timeout=2)
             return
@@ -279,8 +279,9 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
 
     def action_jump(self, step_id: str) -> None:
         """Go to a step of the current iteration by id (factor and layer clicks)."""
-        if step_id in self.trace().step_ids:
-            self.go(self.cursor.at(step=self.trace().index_of(step_id)))
+        trace = self.trace(self.aim.part)
+        if step_id in trace.step_ids:
+            self.go(self.aim.at(step=trace.index_of(step_id)))
 
     def action_scroll_tensors(self, dx: int, dy: int) -> None:
         """Page through a big tensor from the keyboard."""
@@ -293,14 +294,14 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
     def action_goto(self) -> None:
         def check(text: str) -> str | None:
             try:
-                self.cursor.goto(text)
+                self.aim.goto(text)
             except GotoError as exc:
                 return str(exc)
             return None
 
         def done(text: str | None) -> None:
             if text:
-                self.go(self.cursor.goto(text))
+                self.go(self.aim.goto(text))
 
         t = self.trace()
         self.push_screen(GotoDialog(check, t.n_steps, t.iterations), done)
