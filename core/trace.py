@@ -52,8 +52,14 @@ class Factor:
     op: str = ""
 
 
+_DEFERRED = frozenset({"substituted", "result", "inputs", "factors"})
+
+
 @dataclass(frozen=True)
 class Step:
+    """One step of one iteration. From a Trace, its tensors, factors and substituted text are built
+    on first read (most steps a trace hands out are never shown); from outside it is immutable."""
+
     id: str
     iteration: int
     index: int
@@ -79,6 +85,24 @@ class Step:
             if t.name == name:
                 return t
         raise KeyError(name)
+
+    @classmethod
+    def deferred(cls, build: Callable[[], Built], **fields: object) -> Step:
+        """A Step whose `result`, `inputs`, `factors` and `substituted` come from `build()` when first read."""
+        step = object.__new__(cls)
+        step.__dict__.update(fields, _build=build)
+        return step
+
+    def __getattr__(self, name: str) -> object:
+        # Reached only for an attribute not yet set: a deferred field before its first read.
+        build = self.__dict__.get("_build") if name in _DEFERRED else None
+        if build is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        result, inputs, factors, substituted = build()
+        # Two threads may build at once; both get equal values and the second write is the same.
+        self.__dict__.update(result=result, inputs=inputs, factors=factors, substituted=substituted)
+        self.__dict__.pop("_build", None)   # and with it the iteration's record it held
+        return self.__dict__[name]
 
 
 Built = tuple[Tensor, tuple[Tensor, ...], tuple[Factor, ...], str]
@@ -393,10 +417,14 @@ class Trace:
             k = self.index_of(k)
         spec = self.specs[k]
         record = self.record(i)
-        with np.errstate(all="ignore"):   # a diverged run squares and subtracts inf here: show it, stay quiet
-            result, inputs, factors, substituted = spec.build(record)
-        return Step(spec.id, i, k, spec.phase, spec.layer, spec.title, spec.formula, substituted,
-                    result, inputs, factors, self.note_for(spec.id), spec.param, spec.direction, spec.focus)
+
+        def build() -> Built:
+            with np.errstate(all="ignore"):   # a diverged run squares and subtracts inf here: show it, stay quiet
+                return spec.build(record)
+
+        return Step.deferred(build, id=spec.id, iteration=i, index=k, phase=spec.phase, layer=spec.layer,
+                             title=spec.title, formula=spec.formula, note=self.note_for(spec.id),
+                             param=spec.param, direction=spec.direction, focus=spec.focus)
 
     def note_for(self, step_id: str) -> str:
         note = self._note_cache.get(step_id)

@@ -1,6 +1,7 @@
 """The panes' pure parts: glyphs, cells, wrapping, and that huge tensors draw only what shows."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from chainstep.core.scenario import load_scenario
-from chainstep.core.trace import Step, Tensor
+from chainstep.core.trace import Tensor
 from chainstep.tui.app import ChainstepApp
 from chainstep.tui.panes import tensor_view
 from chainstep.tui.panes.sign_grid import LOWER, MAX_ROWS, RAISE, ZERO, ParamSigns, SignGrid, glyph, grid_lines
@@ -96,7 +97,7 @@ async def test_a_huge_tensor_formats_only_the_visible_cells(monkeypatch) -> None
     app = ChainstepApp(load_scenario("xor"))
     big = Tensor("x", "x", np.random.default_rng(0).normal(size=(784, 512)))
     step = app.scenario.parts[0].trace.step(0, 0)
-    huge = Step(**{**step.__dict__, "inputs": (big,), "result": big})
+    huge = dataclasses.replace(step, inputs=(big,), result=big)
     calls = []
     real = tensor_view.cell_text
     monkeypatch.setattr(tensor_view, "cell_text", lambda v: calls.append(v) or real(v))
