@@ -56,3 +56,19 @@ def test_verdicts_follow_the_goals() -> None:
     assert bad["P1 key→frame xor p50/p95 ms"] == "MISSED"        # over 16 ms (and 2× the baseline)
     assert bad["P3 iteration + its Steps ms (1 thread)"] == "MISSED"
     assert bad["P4 jump median / max ms"] == "MISSED"
+
+
+def test_p1_is_judged_against_the_floor_when_there_is_one() -> None:
+    report = _report(p1_p95=12.0, p3_ratio=0.9, jump_max=50.0)
+    report["p1"]["floor"] = {"p50_ms": 6.0, "p95_ms": 6.0}     # 12 ms is 2× this floor
+    rows = {row[0]: row for row in bench.table(report)}
+    assert rows["P1 key→frame xor p50/p95 ms"][-1] == "MISSED"
+    assert rows["P1 key→frame xor p50/p95 ms"][2].endswith("floor")
+    assert "  one Static per key p50/p95 ms" in rows
+
+
+def test_the_floor_app_changes_every_pane_per_key() -> None:
+    sys.path.insert(0, str(bench.BASELINES))
+    from floor_app import PANES, pane_texts
+    a, b = pane_texts(3), pane_texts(4)
+    assert set(a) == {"status", *PANES} and all(a[k] != b[k] for k in a)
