@@ -71,7 +71,8 @@ class LossChart(PlotextPlot, can_focus=False):
             ticks = sorted({int(round(1 + (right - 1) * f)) for f in (0, 0.25, 0.5, 0.75, 1)})
             plt.xticks(ticks, [str(t) for t in ticks])
         plt.vline(current + 1, "orange")
-        self.refresh()
+        # plotext redraws the whole chart, slowly: in the frame after the one with the new step.
+        self.call_after_refresh(self.refresh)
 
     def render(self) -> RenderResult:
         try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.segment import Segment
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -58,7 +59,7 @@ class NetworkView(Widget):
         if (focus, direction) != (self._focus, self._direction):
             self._focus, self._direction = focus, direction
             self.border_subtitle = "← backward" if direction == "backward" else "forward →"
-            self.refresh()
+            self.refresh(Region(0, 0, *self.content_size))   # the drawing, not the border again
 
     # ---- drawing ------------------------------------------------------------------------
     def _layout(self, width: int) -> list[Column]:

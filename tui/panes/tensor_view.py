@@ -116,7 +116,8 @@ class TensorView(ScrollView, can_focus=False):
         view = self.scrollable_content_region
         set_virtual_size(self, Size(steady(width, view.width, CELL), steady(line, view.height)))
         self.scroll_to(0, 0, animate=False)
-        self.refresh()
+        # The content only: a whole-widget refresh would also redraw the border and scrollbars.
+        self.refresh_lines(int(self.scroll_offset.y), view.height)
 
     def _style(self, name: str) -> Style:
         if self._style_cache is None:
