@@ -23,6 +23,7 @@ from ...core.trace import Step, Tensor
 
 CELL = 10          # characters per value, a leading space included
 BIG = 64           # tensors with more elements than this also get a summary line
+ROW_CACHE = 2048   # drawn rows kept (a 120×40 pane shows about 12)
 
 
 def cell_text(v: float) -> str:
@@ -86,6 +87,7 @@ class TensorView(ScrollView, can_focus=False):
         self._key: object = None
         self._index_w = 4
         self._style_cache: dict[str, Style] | None = None
+        self._rows: dict[tuple, tuple[np.ndarray, Strip]] = {}
 
     def prepare(self, step: Step) -> None:
         """Compute the summaries of a step that may be shown next, off the key path."""
@@ -128,6 +130,7 @@ class TensorView(ScrollView, can_focus=False):
 
     def notify_style_update(self) -> None:
         self._style_cache = None
+        self._rows.clear()
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
@@ -149,8 +152,20 @@ class TensorView(ScrollView, can_focus=False):
         if r >= b.rows:
             return Strip.blank(width, self._style("base"))
         iw = self._index_w
-        prefix = Strip([Segment(f"{r}".rjust(iw - 2) + " │", self._style("index"))])
         view_w = max(0, width - iw)
+        # Neighbouring steps show many of the same tensors (W, x, δ): a drawn row is kept per array.
+        row_key = (id(b.tensor.value), r, iw, int(sx), view_w)
+        hit = self._rows.get(row_key)
+        if hit is not None and hit[0] is b.tensor.value:
+            return hit[1]
+        strip = self._draw_row(b, r, int(sx), iw, view_w)
+        if len(self._rows) > ROW_CACHE:
+            self._rows.clear()
+        self._rows[row_key] = (b.tensor.value, strip)   # holding the array keeps its id from being reused
+        return strip
+
+    def _draw_row(self, b: Block, r: int, sx: int, iw: int, view_w: int) -> Strip:
+        prefix = Strip([Segment(f"{r}".rjust(iw - 2) + " │", self._style("index"))])
         c0 = int(sx) // CELL
         c1 = min(b.cols, (int(sx) + view_w) // CELL + 1)
         row = b.tensor.value[r]
