@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .deferred import DeferredFields
 from .formatting import num, operand, sub, tensor
 from .step_text import a_label, a_name, dL_da_label, group as _group, with_error as _with_error
 from .network import IterationRecord, Model, Params, run_iteration
@@ -53,13 +54,12 @@ class Factor:
     op: str = ""
 
 
-_DEFERRED = frozenset({"substituted", "result", "inputs", "factors"})
-
-
 @dataclass(frozen=True)
-class Step:
+class Step(DeferredFields):
     """One step of one iteration. From a Trace, its tensors, factors and substituted text are built
     on first read (most steps a trace hands out are never shown); from outside it is immutable."""
+
+    DEFERRED = ("result", "inputs", "factors", "substituted")   # the order StepSpec.build returns them
 
     id: str
     iteration: int
@@ -86,24 +86,6 @@ class Step:
             if t.name == name:
                 return t
         raise KeyError(name)
-
-    @classmethod
-    def deferred(cls, build: Callable[[], Built], **fields: object) -> Step:
-        """A Step whose `result`, `inputs`, `factors` and `substituted` come from `build()` when first read."""
-        step = object.__new__(cls)
-        step.__dict__.update(fields, _build=build)
-        return step
-
-    def __getattr__(self, name: str) -> object:
-        # Reached only for an attribute not yet set: a deferred field before its first read.
-        build = self.__dict__.get("_build") if name in _DEFERRED else None
-        if build is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        result, inputs, factors, substituted = build()
-        # Two threads may build at once; both get equal values and the second write is the same.
-        self.__dict__.update(result=result, inputs=inputs, factors=factors, substituted=substituted)
-        self.__dict__.pop("_build", None)   # and with it the iteration's record it held
-        return self.__dict__[name]
 
 
 Built = tuple[Tensor, tuple[Tensor, ...], tuple[Factor, ...], str]
