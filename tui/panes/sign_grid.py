@@ -85,30 +85,48 @@ def grid_lines(params: list[ParamSigns], width: int, max_rows: int = MAX_ROWS) -
                 out.append([(f"  block means, {rows}×{cols} cells", "dim")])
             out += [[("  " + (PENDING + " ") * cols, "zero")] for _ in range(rows)]
             continue
-        g = np.asarray(p.grad, dtype=np.float64)
-        g = g.reshape(g.shape[0], -1) if g.ndim >= 2 else g.reshape(-1, 1)
-        grid = block_mean(g, max_rows, max(1, (width - 2) // 2))
-        if grid.shape != g.shape:
-            out.append([(f"  block means, {grid.shape[0]}×{grid.shape[1]} cells", "dim")])
-        with np.errstate(all="ignore"):
-            mags = np.abs(grid[np.isfinite(grid)])
-        top = float(mags.max()) if mags.size else 0.0
-        for row in grid:
-            runs: list[Run] = [("  ", "dim")]
-            for v in row.tolist():
-                gl = glyph(v)
-                if gl == BAD:
-                    key = "bad"
-                elif gl == ZERO:
-                    key = "zero"
-                else:
-                    ratio = abs(v) / top if top else 0.0
-                    key = ("raise" if gl == RAISE else "lower") + ("2" if ratio >= 0.5 else "1" if ratio >= 0.1 else "0")
-                if runs[-1][1] == key:
-                    runs[-1] = (runs[-1][0] + gl + " ", key)
-                else:
-                    runs.append((gl + " ", key))
-            out.append(runs)
+        out += _grad_rows(p.grad, width, max_rows)
+    return out
+
+
+_ROWS: dict[tuple, tuple[np.ndarray, list[list[Run]]]] = {}
+
+
+def _grad_rows(grad: np.ndarray, width: int, max_rows: int) -> list[list[Run]]:
+    """The rows of one gradient's grid; remembered per array, as every later step of the iteration
+    shows the same gradient again (block means of a 100k-entry gradient are the costly part)."""
+    cache_key = (id(grad), width, max_rows)
+    hit = _ROWS.get(cache_key)
+    if hit is not None and hit[0] is grad:
+        return hit[1]
+    out: list[list[Run]] = []
+    g = np.asarray(grad, dtype=np.float64)
+    g = g.reshape(g.shape[0], -1) if g.ndim >= 2 else g.reshape(-1, 1)
+    grid = block_mean(g, max_rows, max(1, (width - 2) // 2))
+    if grid.shape != g.shape:
+        out.append([(f"  block means, {grid.shape[0]}×{grid.shape[1]} cells", "dim")])
+    with np.errstate(all="ignore"):
+        mags = np.abs(grid[np.isfinite(grid)])
+    top = float(mags.max()) if mags.size else 0.0
+    for row in grid:
+        runs: list[Run] = [("  ", "dim")]
+        for v in row.tolist():
+            gl = glyph(v)
+            if gl == BAD:
+                key = "bad"
+            elif gl == ZERO:
+                key = "zero"
+            else:
+                ratio = abs(v) / top if top else 0.0
+                key = ("raise" if gl == RAISE else "lower") + ("2" if ratio >= 0.5 else "1" if ratio >= 0.1 else "0")
+            if runs[-1][1] == key:
+                runs[-1] = (runs[-1][0] + gl + " ", key)
+            else:
+                runs.append((gl + " ", key))
+        out.append(runs)
+    if len(_ROWS) > 64:
+        _ROWS.clear()
+    _ROWS[cache_key] = (grad, out)   # holding the array keeps its id from being reused
     return out
 
 
