@@ -3,9 +3,9 @@
 The same panes in the same places with the same borders and scrollbars as the debugger (a
 status line, network / step / tensors on the left, gradient signs / loss on the right, a footer).
 Each pane is a line-API widget that, on every key, is handed new lines of plain text and
-repaints itself without a layout: no maths, no markup, no wrapping, no caching. (Statics updated
-with `update()` cost several times more per key, as each update re-lays out the screen.) What
-chainstep pays per key beyond this is its own doing; this is the part Textual itself sets.
+repaints itself without a layout: no maths, no markup, no wrapping, no caching. (A Static's
+`update()` would also re-lay out the screen on every key.) What chainstep pays per key beyond
+this is its own doing; this is the part Textual itself sets.
 """
 from __future__ import annotations
 
