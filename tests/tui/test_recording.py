@@ -27,6 +27,7 @@ from chainstep.tui.recording.recorder import REC_BADGE, recording_enabled
 from chainstep.tui.recording.scripted import PresenterReplay, export_steps, record_script, replay_keys
 from chainstep.tui.recording.tape import Caption, Pause, Press, TapeError, parse_keys, parse_tape, schedule
 from chainstep.tui.panes.status_bar import StatusBar
+from chainstep.tui.recording.tee import CaptureDriver
 
 ASCIINEMA = Path(sys.executable).parent / "asciinema"
 SIZE = (100, 32)
@@ -76,13 +77,13 @@ def emulate(data: str, width: int, height: int) -> list[str]:
     return ["".join(row) for row in screen]
 
 
-def app_screen_text(app: ChainstepApp) -> list[str]:
-    from textual._context import visible_screen_stack
-    token = visible_screen_stack.set(app._background_screens)
-    try:
-        return [strip.text for strip in app.screen._compositor.render_strips()]
-    finally:
-        visible_screen_stack.reset(token)
+def terminal_app(scenario: str = "xor") -> tuple[ChainstepApp, list[str]]:
+    """An app that draws as for a terminal (CaptureDriver), and every write it draws, from the start."""
+    app = ChainstepApp(load_scenario(scenario))
+    app.driver_class = CaptureDriver
+    drawn: list[str] = []
+    app.terminal_tee.add(drawn.append)
+    return app, drawn
 
 
 def status(app: ChainstepApp) -> str:
@@ -179,30 +180,34 @@ def test_cli_reports_a_bad_key_with_exit_2(tmp_path: Path, capsys: pytest.Captur
 # -- live recording ----------------------------------------------------------------------------
 async def test_live_recording_with_pilot_is_a_valid_cast_of_what_was_shown(tmp_path: Path) -> None:
     path = tmp_path / "live.cast"
-    app = ChainstepApp(load_scenario("xor"))
-    async with app.run_test(size=SIZE) as pilot:
+    app, drawn = terminal_app()
+    async with app.run_test(size=SIZE, headless=False) as pilot:
+        await pilot.press("space")   # recording starts mid-session: the cast must still hold a whole screen
+        await pilot.pause()
         with recording_enabled(app, path, idle_cap=2.0) as recorder:
+            assert recorder.captures_output
             assert REC_BADGE in status(app)
             await pilot.press("space", "space", "down")
             await pilot.pause()
-            shown = app_screen_text(app)
+            shown = emulate("".join(drawn), *SIZE)
         assert REC_BADGE not in status(app)
         assert recorder.cast.closed
     header, events = cast_lines(path)
-    assert (header["width"], header["height"]) == SIZE
+    assert (header["width"], header["height"], header["idle_time_limit"]) == (*SIZE, 2.0)
     assert all(e[1] == "o" for e in events) and len(events) >= 4
     times = [e[0] for e in events]
     assert times == sorted(times)
     screen = emulate(asciinema_cat(path), *SIZE)
+    assert "step 5/19" in shown[0]   # space, space, space, down (the loss phase starts at 5)
     assert screen[:-1] == shown[:-1], "the cast's last frame is not the screen the app showed"
     log = read_keylog(keylog_path_for(path))
     assert [e.key for e in log] == ["space", "space", "down"]
 
 
 async def test_ctrl_r_starts_and_stops_a_new_recording_and_ctrl_s_saves_svg(tmp_path: Path) -> None:
-    app = ChainstepApp(load_scenario("xor"))
+    app, _ = terminal_app()
     app.recording_dir = app.screenshot_dir = str(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, headless=False) as pilot:
         await pilot.press("question_mark")   # the keys work with a dialog open too
         await pilot.press("ctrl+r")
         assert app.recorder is not None and app.recorder.running

@@ -83,7 +83,11 @@ def _t(seconds: float) -> float:
 
 
 class LiveClock:
-    """Seconds since start, with every pause between two events capped at `idle_cap` seconds."""
+    """Seconds since start; with `idle_cap`, every pause between two events is capped at it.
+
+    Live recordings use it uncapped and put `idle_time_limit` in the header instead, so players
+    shorten the pauses and the real timing stays in the file.
+    """
 
     def __init__(self, idle_cap: float | None = DEFAULT_IDLE_CAP, now: Callable[[], float] = time.monotonic):
         self.idle_cap = idle_cap if idle_cap and idle_cap > 0 else None
@@ -165,6 +169,11 @@ class CastWriter(_LineFile):
         """What the terminal was sent at `at` seconds."""
         if data:
             self._event(at, "o", data)
+
+    def input(self, at: float, data: str) -> None:
+        """What was typed at `at` seconds (asciinema's "i" event: the characters a terminal sends)."""
+        if data:
+            self._event(at, "i", data)
 
     def marker(self, at: float, label: str) -> None:
         """A named point (a caption, a chapter) that players can jump to."""

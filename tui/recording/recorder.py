@@ -1,38 +1,33 @@
-"""Live recording: capture what a running Textual app sends to the terminal into an asciinema cast.
+"""Live recording: what a running Textual app draws, into an asciinema cast.
 
-In a real terminal Textual renders every screen update to escape sequences inside `App._display`
-and hands them to its driver's `write`; the recorder wraps both (on the app and driver *instances*,
-nothing global) and keeps exactly the bytes written during a display, one cast event per display.
-Mode switches (alternate screen, mouse reporting, bracketed paste) are not display writes and stay
-out of the cast, so `asciinema play` never leaves the viewer's terminal in a strange mode.
+The app runs on a tee driver (tee.py): Textual's own driver with every screen write also handed
+to the listeners of `app.terminal_tee`. A recorder is one such listener, and writes each screen
+update as one cast event. Only public Textual extension points are involved: the driver class the
+app picks through `get_driver_class()`, `on_event` for the keys, and `refresh()` for a full frame
+when a recording starts mid-session.
 
-Headless apps (Pilot, `chainstep record`) skip the rendering step altogether, so there the recorder
-renders each compositor update itself, with a fixed truecolor console.
-
-Keys reach `App.on_event` before anything else handles them; the recorder logs them there, into
-the keystroke log beside the cast, on the same (idle-capped) clock as the cast.
-
-These hooks touch two private names of Textual 8.2 (`App._display`, `Screen._compositor`); the
-version is pinned in pyproject.toml and tests/tui/test_recording.py fails loudly if they move.
+Timestamps are real; the header's `idle_time_limit` tells players to shorten long pauses (the way
+`asciinema rec -i` does), so the file keeps the session's true timing. Keys go to a keystroke log
+beside the cast and, on request, into the cast as `"i"` (input) events too.
 """
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import tempfile
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from rich.console import Console
-from rich.control import Control
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from .cast import DEFAULT_IDLE_CAP, CastWriter, KeyLogWriter, LiveClock, RecordingPathError, keylog_path_for
+from .keynames import terminal_input
+from .tee import OutputTee, app_tee, tee_driver
 
 # Sent before the first frame: hide the cursor, plain attributes, clear. No alternate screen and
 # no mouse modes, so a cast cut short leaves a player's terminal usable.
@@ -40,64 +35,12 @@ PREAMBLE = "\x1b[?25l\x1b[0m\x1b[H\x1b[2J"
 REC_BADGE = "● REC"
 STATUS_KEY_REC = "rec"
 STATUS_KEY_CAPTION = "caption"
-SWALLOWED = "chainstep_swallowed"   # set on a key event that a hook consumed before the app saw it
 RECORDER_KEYS = frozenset({"ctrl+r", "ctrl+s"})
 
 
 def trailer(height: int) -> str:
     """Sent when a recording stops: plain attributes, cursor back on, below the last line."""
     return f"\x1b[0m\x1b[{max(height, 1)};1H\x1b[?25h\r\n"
-
-
-def truecolor_console(width: int, height: int) -> Console:
-    """A console independent of the environment, so headless renders are the same everywhere."""
-    return Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                   color_system="truecolor", legacy_windows=False, safe_box=False)
-
-
-def screen_lines(app: App, console: Console) -> list[str]:
-    """The current screen as one escape-sequence string per terminal row.
-
-    Uses `render_strips`, which (unlike a full `render_update`) leaves the compositor's dirty
-    regions alone, so taking a frame never costs the real terminal an update.
-    """
-    from textual._context import visible_screen_stack  # modal screens let the ones below show
-    token = visible_screen_stack.set(app._background_screens)
-    try:
-        strips = app.screen._compositor.render_strips()
-    finally:
-        visible_screen_stack.reset(token)
-    return [strip.render(console) for strip in strips]
-
-
-class ScreenDiff:
-    """Turns successive screens into terminal output that repaints only the rows that changed."""
-
-    def __init__(self, console: Console):
-        self.console = console
-        self._rows: list[str] | None = None
-
-    def frame(self, app: App) -> str:
-        rows = screen_lines(app, self.console)
-        previous = self._rows
-        self._rows = rows
-        if previous is None or len(previous) != len(rows):
-            changed = range(len(rows))
-            out = [PREAMBLE]
-        else:
-            changed = [y for y, (a, b) in enumerate(zip(previous, rows)) if a != b]
-            out = []
-        for y in changed:
-            out.append(f"\x1b[{y + 1};1H\x1b[0m")
-            out.append(rows[y])
-        if out:
-            out.append("\x1b[0m")
-        return "".join(out)
-
-
-def _cursor_move(app: App) -> str:
-    position = app.screen.outer_size.clamp_offset(app.cursor_position)
-    return Control.move_to(*position).segment.text
 
 
 def set_status(app: App, key: str, text: str | None) -> bool:
@@ -120,90 +63,54 @@ def scenario_name(app: App) -> str:
 
 
 class Recorder:
-    """Records a (running or not yet started) app into `path` and a keystroke log beside it.
+    """Records an app with RecordingControls into `path` and a keystroke log beside it.
 
     The files are created in `__init__`, so a bad path raises `RecordingPathError` before anything
-    else happens. `start()` installs the hooks, `stop()` removes them and closes the files.
+    else happens. `start()` begins listening (the app may be running or not yet started), `stop()`
+    stops and closes the files.
     """
 
     def __init__(self, app: App, path: str | os.PathLike[str], *, idle_cap: float | None = DEFAULT_IDLE_CAP,
                  keylog: bool = True, size: tuple[int, int] | None = None, scenario: str | None = None,
                  show_badge: bool = True, ignore_keys: frozenset[str] = frozenset(),
-                 clock: Callable[[], float] | None = None):
+                 input_events: bool = False, clock: Callable[[], float] | None = None):
         self.app = app
         self.path = Path(path)
         self.show_badge = show_badge
         self.ignore_keys = ignore_keys
+        self.input_events = input_events
+        idle = idle_cap if idle_cap and idle_cap > 0 else None
         width, height = size or _current_size(app)
         name = scenario if scenario is not None else scenario_name(app)
-        self.cast = CastWriter(path, width, height, title=f"chainstep {name}".strip(),
+        self.cast = CastWriter(path, width, height, title=f"chainstep {name}".strip(), idle_time_limit=idle,
                                env={"TERM": os.environ.get("TERM", "xterm-256color")})
         self.keylog: KeyLogWriter | None = None
         if keylog:
+            extra = {"idle_time_limit": idle} if idle else {}
             try:
-                self.keylog = KeyLogWriter(keylog_path_for(path), name, width, height)
+                self.keylog = KeyLogWriter(keylog_path_for(path), name, width, height, **extra)
             except RecordingPathError:
                 self.cast.close()
                 raise
-        self.clock = clock or LiveClock(idle_cap)
-        self._console: Console | None = None
-        self._capture: list[str] | None = None
-        self._wrapped_driver: Any = None
+        self.clock = clock or LiveClock(None)   # real time: players apply idle_time_limit
         self._running = False
-        self._previous: dict[str, Any] = {}
-        self._hooks: dict[str, Any] = {}
-        self._write_hook: Any = None
+        self._tee: OutputTee | None = None
 
-    # -- hooks ---------------------------------------------------------------------------------
     def start(self) -> "Recorder":
-        app = self.app
         if self._running:
             return self
         self._running = True
-        # Wrap whatever is in place now (another hook, e.g. a presenter replay, may be there first).
-        self._previous = {name: app.__dict__.get(name) for name in ("_display", "on_event")}
-        original_display = app._display
-        original_on_event = app.on_event
-
-        def _display(screen: Any, renderable: Any) -> None:
-            if not self._running:   # stopped, but a later hook wraps this one: just pass through
-                return original_display(screen, renderable)
-            self._wrap_driver()
-            if app.is_headless:
-                original_display(screen, renderable)
-                if renderable is not None and not getattr(app, "_batch_count", 0):
-                    self._emit(renderable.render_segments(self._headless_console()) + _cursor_move(app))
-                return
-            self._capture = []
-            try:
-                original_display(screen, renderable)
-            finally:
-                data, self._capture = "".join(self._capture), None
-            self._emit(data)
-
-        async def on_event(event: events.Event) -> None:
-            if not self._running:
-                return await original_on_event(event)
-            if isinstance(event, events.Resize):
-                size = event.size
-                if (size.width, size.height) != (self.cast.width, self.cast.height):
-                    self.cast.resize(self.clock(), size.width, size.height)
-            fresh_key = isinstance(event, events.Key) and not event.is_forwarded  # forwarding marks it
-            await original_on_event(event)
-            # Logged once handled: a key that stopped this recording is not in its log, and a key
-            # an inner hook swallowed (a presenter's "next" press) never reached the app.
-            if fresh_key and not getattr(event, SWALLOWED, False):
-                self.log_key(event.key)
-
-        self._hooks = {"_display": _display, "on_event": on_event}
-        app.__dict__.update(self._hooks)
-        if _is_running(app):
-            self._emit(PREAMBLE + self._full_frame())
-            self._wrap_driver()
-        else:
-            self._emit(PREAMBLE)  # the app's first display is a full screen anyway
+        self._tee = app_tee(self.app)
+        self._emit(PREAMBLE)
+        if self._tee is not None:
+            self._tee.add(self._emit)
+        active = getattr(self.app, "active_recorders", None)
+        if isinstance(active, list):
+            active.append(self)
+        if _is_running(self.app):
+            self.app.refresh()   # the next screen update repaints everything, into the cast too
         if self.show_badge:
-            set_status(app, STATUS_KEY_REC, REC_BADGE)
+            set_status(self.app, STATUS_KEY_REC, REC_BADGE)
         return self
 
     def stop(self) -> None:
@@ -212,19 +119,11 @@ class Recorder:
         if self.show_badge:
             set_status(self.app, STATUS_KEY_REC, None)
         self._running = False
-        # Unhook only where ours is still the outermost hook; otherwise it stays as a pass-through.
-        for name, previous in self._previous.items():
-            if self.app.__dict__.get(name) is not self._hooks[name]:
-                continue
-            if previous is None:
-                self.app.__dict__.pop(name, None)
-            else:
-                self.app.__dict__[name] = previous
-        driver = self._wrapped_driver
-        if driver is not None:
-            if driver.__dict__.get("write") is self._write_hook:
-                driver.__dict__.pop("write", None)
-            self._wrapped_driver = None
+        if self._tee is not None:
+            self._tee.discard(self._emit)
+        active = getattr(self.app, "active_recorders", None)
+        if isinstance(active, list) and self in active:
+            active.remove(self)
         self.cast.output(self.clock(), trailer(self.cast.height))
         self.cast.close()
         if self.keylog is not None:
@@ -234,44 +133,34 @@ class Recorder:
     def running(self) -> bool:
         return self._running
 
-    def log_key(self, key: str) -> None:
-        if self._running and self.keylog is not None and key not in self.ignore_keys:
-            self.keylog.key(self.clock(), key)
+    @property
+    def captures_output(self) -> bool:
+        """False when the app runs without a tee driver (then the cast stays blank)."""
+        return self._tee is not None and self._tee.connected
 
-    # -- internals -----------------------------------------------------------------------------
+    def log_key(self, key: str, character: str | None = None) -> None:
+        if not self._running or key in self.ignore_keys:
+            return
+        at = self.clock()
+        if self.keylog is not None:
+            self.keylog.key(at, key)
+        if self.input_events:
+            data = terminal_input(key, character)
+            if data:
+                self.cast.input(at, data)
+
+    def resized(self, width: int, height: int) -> None:
+        if self._running and (width, height) != (self.cast.width, self.cast.height):
+            self.cast.resize(self.clock(), width, height)
+
     def _emit(self, data: str) -> None:
         if data and self._running:
             self.cast.output(self.clock(), data)
 
-    def _headless_console(self) -> Console:
-        if self._console is None:
-            self._console = truecolor_console(self.cast.width, self.cast.height)
-        return self._console
-
-    def _full_frame(self) -> str:
-        console = self._headless_console() if self.app.is_headless else self.app.console
-        rows = screen_lines(self.app, console)
-        return "".join(f"\x1b[{y + 1};1H{row}" for y, row in enumerate(rows)) + "\x1b[0m" + _cursor_move(self.app)
-
-    def _wrap_driver(self) -> None:
-        driver = getattr(self.app, "_driver", None)
-        if driver is None or driver is self._wrapped_driver:
-            return
-        original_write = driver.write
-
-        def write(data: str) -> None:
-            if self._capture is not None:
-                self._capture.append(data)
-            original_write(data)
-
-        driver.write = write
-        self._write_hook = write
-        self._wrapped_driver = driver
-
 
 def _is_running(app: App) -> bool:
     try:
-        return app.is_running and app._driver is not None and bool(app.screen_stack)
+        return bool(app.is_running and app.screen_stack)
     except Exception:
         return False
 
@@ -279,7 +168,7 @@ def _is_running(app: App) -> bool:
 def _current_size(app: App) -> tuple[int, int]:
     if _is_running(app):
         return app.size.width, app.size.height
-    # Before the app starts: the size the Linux driver is about to read from the same terminal.
+    # Before the app starts: the size the terminal driver is about to read from the same terminal.
     size = shutil.get_terminal_size()
     return size.columns, size.lines
 
@@ -333,6 +222,37 @@ class RecordingControls(App):
     recording_dir: str = "."
     screenshot_dir: str = "."
     idle_cap: float | None = DEFAULT_IDLE_CAP
+    input_events: bool = False   # also write keys into casts as "i" events
+
+    def get_driver_class(self) -> Any:
+        """Textual's choice of driver, teed so that recorders see what it draws."""
+        return tee_driver(super().get_driver_class())
+
+    @cached_property
+    def terminal_tee(self) -> OutputTee:
+        return OutputTee()
+
+    @cached_property
+    def active_recorders(self) -> list[Recorder]:
+        return []
+
+    @cached_property
+    def key_interceptors(self) -> list[Callable[[events.Key], bool]]:
+        """Called with each key first; one returning True consumes it (a presenter's replay)."""
+        return []
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Resize):
+            for recorder in list(self.active_recorders):
+                recorder.resized(event.size.width, event.size.height)
+        fresh_key = isinstance(event, events.Key) and not event.is_forwarded   # forwarding marks it
+        if fresh_key and any(intercept(event) for intercept in list(self.key_interceptors)):  # type: ignore[arg-type]
+            return   # consumed before the app saw it: not logged either
+        await super().on_event(event)
+        # Logged once handled: a key that stopped a recording is not in its log.
+        if fresh_key:
+            for recorder in list(self.active_recorders):
+                recorder.log_key(event.key, event.character)  # type: ignore[attr-defined]
 
     def start_recording(self, path: str | os.PathLike[str] | None = None) -> Recorder:
         """Start recording into `path` (a new timestamped file if None); raises RecordingPathError."""
@@ -340,7 +260,8 @@ class RecordingControls(App):
             return self.recorder
         if path is None:
             path = new_recording_path(self.recording_dir, scenario_name(self))
-        self.recorder = Recorder(self, path, idle_cap=self.idle_cap, ignore_keys=self.RECORDER_KEYS).start()
+        self.recorder = Recorder(self, path, idle_cap=self.idle_cap, ignore_keys=self.RECORDER_KEYS,
+                                 input_events=self.input_events).start()
         return self.recorder
 
     def stop_recording(self) -> Path | None:
@@ -360,6 +281,9 @@ class RecordingControls(App):
         except RecordingPathError as exc:
             self.notify(str(exc), title="Cannot record", severity="error")
             return
+        if not recorder.captures_output:
+            self.notify("This session draws to no terminal (headless), so the cast shows no screen",
+                        title="Recording", severity="warning")
         self.notify(f"Recording to {recorder.path}; press ctrl+r again to stop", title="Recording")
 
     def action_save_svg(self) -> None:

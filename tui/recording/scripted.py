@@ -7,24 +7,54 @@ same cast, byte for byte, apart from the header's timestamp.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from textual import events
 from textual.app import App
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 
 from .cast import CastWriter, KeyEvent, KeyLog, KeyLogWriter, keylog_path_for
-from .recorder import (RECORDER_KEYS, STATUS_KEY_CAPTION, SWALLOWED, ScreenDiff, set_status, trailer,
-                        truecolor_console)
+from .keynames import key_event, terminal_input
+from .recorder import PREAMBLE, RECORDER_KEYS, STATUS_KEY_CAPTION, set_status, trailer
 from .tape import Action, Caption, Press, schedule
+from .tee import CaptureDriver, OutputTee, app_tee
 
 # Fixed, so the header does not depend on who records (only the timestamp does).
 SCRIPTED_ENV = {"TERM": "xterm-256color"}
+
+
+@contextlib.contextmanager
+def _fixed_terminal() -> Iterator[None]:
+    """A truecolor xterm environment while an app is made: its console reads the colours then."""
+    saved = {k: os.environ.get(k) for k in ("TERM", "COLORTERM", "NO_COLOR")}
+    os.environ.update(TERM="xterm-256color", COLORTERM="truecolor")
+    os.environ.pop("NO_COLOR", None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def capturing_app(make_app: Callable[[], App]) -> tuple[App, OutputTee]:
+    """An app that renders for a terminal of its own, whatever this process's terminal is.
+
+    It runs on CaptureDriver (nothing reaches a real terminal) and its drawing goes to the tee.
+    """
+    with _fixed_terminal():
+        app = make_app()
+    app.driver_class = CaptureDriver
+    tee = app_tee(app)
+    if tee is None:
+        raise TypeError(f"{type(app).__name__} has no terminal_tee (mix in RecordingControls)")
+    return app, tee
 
 
 async def settle(app: App, pilot: Pilot[Any]) -> None:
@@ -57,12 +87,14 @@ class ScriptResult:
 
 async def record_script(make_app: Callable[[], App], actions: list[Action], path: str | os.PathLike[str], *,
                         size: tuple[int, int], pace: float, scenario: str, keylog: bool = True,
-                        title: str | None = None, timestamp: int | None = None) -> ScriptResult:
-    """Run `actions` against a headless app of `size` and write the cast to `path`.
+                        title: str | None = None, timestamp: int | None = None,
+                        input_events: bool = False) -> ScriptResult:
+    """Run `actions` against an app of `size` with no terminal and write the cast to `path`.
 
-    The cast and keystroke log are created before the app starts (a bad path fails first).
-    Notifications are cleared after each frame, so a toast shows for exactly one step rather than
-    for however long the machine took.
+    Each event holds what the app drew from one key until it settled, stamped with the key's time
+    from the script. The cast and keystroke log are created before the app starts (a bad path
+    fails first). Notifications are cleared after each frame, so a toast shows for exactly one
+    step rather than for however long the machine took.
     """
     width, height = size
     cast = CastWriter(path, width, height, timestamp=timestamp, title=title or f"chainstep {scenario}",
@@ -72,13 +104,21 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
         if keylog:
             keys = KeyLogWriter(keylog_path_for(path), scenario, width, height, scripted=True, pace=pace)
         timed, end = schedule(actions, pace)
-        diff = ScreenDiff(truecolor_console(width, height))
+        app, tee = capturing_app(make_app)
+        drawn: list[str] = []
+        tee.add(drawn.append)
+
+        def take() -> str:
+            data = "".join(drawn)
+            drawn.clear()
+            return data
+
         frames = 0
-        app = make_app()
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, headless=False) as pilot:
             await settle(app, pilot)
             _freeze_blinking(app)
-            cast.output(0.0, diff.frame(app))
+            await settle(app, pilot)
+            cast.output(0.0, PREAMBLE + take())
             frames += 1
             app.clear_notifications()
             for item in timed:
@@ -86,6 +126,8 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
                 if isinstance(action, Press):
                     if keys is not None:
                         keys.key(item.time, action.key)
+                    if input_events:
+                        cast.input(item.time, terminal_input(action.key, key_event(action.key).character) or "")
                     await pilot.press(action.key)
                 elif isinstance(action, Caption):
                     set_status(app, STATUS_KEY_CAPTION, action.text or None)
@@ -96,7 +138,8 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
                     break
                 await settle(app, pilot)
                 _freeze_blinking(app)
-                frame = diff.frame(app)
+                await settle(app, pilot)
+                frame = take()
                 if frame:
                     cast.output(item.time, frame)
                     frames += 1
@@ -169,12 +212,18 @@ async def _sleep_while_running(app: App, seconds: float) -> None:
 
 async def replay_keys(app: App, pilot: Pilot[Any], log: KeyLog, *, speed: float = 1.0,
                       show_progress: bool = False) -> int:
-    """Press the logged keys at their recorded pace (divided by `speed`); returns how many."""
+    """Press the logged keys at their recorded pace (divided by `speed`); returns how many.
+
+    Pauses longer than the log's `idle_time_limit` (live recordings keep real time) are cut to it.
+    """
     events = replayable(log)
+    limit = log.header.get("idle_time_limit")
+    cap = float(limit) if isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > 0 else None
     previous = 0.0
     done = 0
     for n, event in enumerate(events, start=1):
-        await _sleep_while_running(app, max(event.time - previous, 0.0) / speed)
+        gap = max(event.time - previous, 0.0)
+        await _sleep_while_running(app, (min(gap, cap) if cap else gap) / speed)
         previous = event.time
         if not app.is_running:
             break
@@ -185,17 +234,6 @@ async def replay_keys(app: App, pilot: Pilot[Any], log: KeyLog, *, speed: float 
     if show_progress and app.is_running:
         set_status(app, STATUS_KEY_REPLAY, None)
     return done
-
-
-def key_event(key: str) -> events.Key:
-    """The event Textual's own Pilot would send for `key` (with its character, so inputs get it)."""
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
-    try:
-        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-    except KeyError:
-        char = key if len(key) == 1 else None
-    return events.Key(key, char)
 
 
 class PresenterReplay:
@@ -211,21 +249,21 @@ class PresenterReplay:
         self._injected: set[int] = set()
 
     def install(self) -> "PresenterReplay":
-        app = self.app
-        original_on_event = app.on_event
-
-        async def on_event(event: events.Event) -> None:
-            if isinstance(event, events.Key) and not event.is_forwarded:
-                if id(event) in self._injected:
-                    self._injected.discard(id(event))
-                elif event.key not in PASS_THROUGH and self.position < len(self.events):
-                    setattr(event, SWALLOWED, True)   # so a recording of this replay does not log it
-                    self._advance()
-                    return  # the presenter's own key is swallowed
-            await original_on_event(event)
-
-        app.on_event = on_event  # type: ignore[method-assign]
+        interceptors = getattr(self.app, "key_interceptors", None)
+        if not isinstance(interceptors, list):
+            raise TypeError(f"{type(self.app).__name__} has no key_interceptors (mix in RecordingControls)")
+        interceptors.append(self.intercept)
         return self
+
+    def intercept(self, event: events.Key) -> bool:
+        """True (consumed) for a presenter's key while logged keys remain; ours pass through."""
+        if id(event) in self._injected:
+            self._injected.discard(id(event))
+            return False
+        if event.key in PASS_THROUGH or self.position >= len(self.events):
+            return False
+        self._advance()
+        return True
 
     @property
     def remaining(self) -> int:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 import shlex
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
 from ...core.errors import LocatedError
+from .keynames import is_key, suggest
 
 MAX_REPEAT = 10_000
 MAX_PAUSE = 600.0
@@ -52,36 +52,6 @@ class Pace:
 
 Action = Union[Press, Pause, Caption, Pace]
 
-_MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
-
-
-def _named_keys() -> frozenset[str]:
-    from textual.keys import Keys  # the names Textual itself gives keys: "space", "up", "f5", ...
-    return frozenset(k.value for k in Keys) | {"space", "enter", "tab", "escape", "backspace", "delete"}
-
-
-_NAMED: frozenset[str] | None = None
-
-
-def is_key(token: str) -> bool:
-    """A single character, a Textual key name (`space`, `right_square_bracket`) or `ctrl+x` style chord."""
-    global _NAMED
-    if len(token) == 1:
-        return token.isprintable()
-    if _NAMED is None:
-        _NAMED = _named_keys()
-    if token in _NAMED:
-        return True
-    *mods, base = token.split("+")
-    if mods and base and all(m in _MODIFIERS for m in mods):
-        return is_key(base)
-    try:  # `right_square_bracket`, `full_stop`: Unicode character names, as Textual spells them
-        unicodedata.lookup(token.replace("_", " ").upper())
-        return True
-    except KeyError:
-        return False
-
-
 def _number(text: str, what: str, low: float, high: float, file: str, line: int, col: int,
             sep: str = " ") -> float:
     try:
@@ -113,8 +83,10 @@ def parse_keys(text: str, file: str = "--keys", line: int = 1, col0: int = 1) ->
                 raise TapeError(f"repeat count {count} is out of range", file, line, col + star + 1,
                                 f"use 1 to {MAX_REPEAT}")
         if not is_key(key):
-            raise TapeError(f"unknown key {key!r}", file, line, col,
-                            "use a character or a key name such as space, enter, left, right_square_bracket, ctrl+r")
+            better = suggest(key)
+            hint = (f"did you mean {better!r}? Key names are Textual's, in lower case" if better else
+                    "use a character or a key name such as space, enter, left, right_square_bracket, ctrl+r")
+            raise TapeError(f"unknown key {key!r}", file, line, col, hint)
         actions.extend(Press(key) for _ in range(count))
     return actions
 
