@@ -171,6 +171,25 @@ def test_tape_mistakes_are_located(text: str, message: str) -> None:
     assert str(e.value).startswith(message)
 
 
+@pytest.mark.parametrize("wrong, meant", [("Space", "space"), ("Question_Mark", "question_mark"),
+                                         ("Escape", "escape"), ("ctrl+R", "ctrl+r"), ("pgdown", "pagedown")])
+def test_key_names_must_be_textuals_exactly_and_a_near_miss_gets_a_suggestion(wrong: str, meant: str) -> None:
+    with pytest.raises(TapeError) as e:
+        parse_keys(f"space {wrong}")
+    assert f"unknown key {wrong!r}" in str(e.value) and f"did you mean {meant!r}?" in str(e.value)
+    keys = "space enter escape question_mark right_square_bracket full_stop plus ? ] a Z 5 ctrl+r shift+tab f5 pagedown"
+    assert [a.key for a in parse_keys(keys)] == keys.split()
+
+
+def test_keys_reach_the_cast_as_input_events_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "i.cast"
+    assert main(["record", "xor", "--keys", "space right question_mark escape", "--input-events",
+                 "-o", str(out)]) == 0
+    _, events = cast_lines(out)
+    assert [e[2] for e in events if e[1] == "i"] == [" ", "\x1b[C", "?", "\x1b"]
+    asciinema_cat(out)   # the PyPI player accepts a cast with input events
+
+
 def test_cli_reports_a_bad_key_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["record", "xor", "--keys", "space spcae", "-o", str(tmp_path / "x.cast")]) == 2
     assert "--keys:1:7: unknown key 'spcae'" in capsys.readouterr().err

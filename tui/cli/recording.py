@@ -67,7 +67,10 @@ def add_recording_options(p: argparse.ArgumentParser) -> None:
                    help="record the session as an asciinema cast (keys go to PATH's .keys.jsonl); "
                         "ctrl+r in the app starts/stops a new recording, ctrl+s saves an SVG screenshot")
     g.add_argument("--idle-cap", metavar="SECONDS", type=seconds(0, 3600), default=DEFAULT_IDLE_CAP,
-                   help=f"shorten pauses longer than this in recordings (default {DEFAULT_IDLE_CAP:g}; 0 keeps them)")
+                   help="the cast header's idle_time_limit: players shorten pauses longer than this "
+                        f"(default {DEFAULT_IDLE_CAP:g}; 0 plays them in full); the file keeps real time")
+    g.add_argument("--input-events", action="store_true",
+                   help='also write the keys into the cast as asciinema "i" (input) events')
 
 
 # -- `chainstep record` -----------------------------------------------------------------------
@@ -83,6 +86,8 @@ def _record_args(p: argparse.ArgumentParser) -> None:
                    help="the cast to write (default SCENARIO.cast); keys go to PATH's .keys.jsonl")
     p.add_argument("--title", help="title in the cast header")
     add_quiz_option(p)
+    p.add_argument("--input-events", action="store_true",
+                   help='also write the keys into the cast as asciinema "i" (input) events')
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -105,7 +110,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         # A scripted demo can answer questions too; it neither reads nor changes anyone's progress.
         quiz = argparse.Namespace(quiz=args.quiz, progress=False)
         result = asyncio.run(record_script(lambda: ChainstepApp(scenario, args=quiz), actions, output, size=args.size,
-                                           pace=args.pace, scenario=args.scenario, title=args.title))
+                                           pace=args.pace, scenario=args.scenario, title=args.title,
+                                           input_events=args.input_events))
     except RecordingPathError as exc:
         return _fail(str(exc))
     print(f"wrote {result.path} ({result.frames} frames, {result.keys} keys, {result.duration:g} s, "

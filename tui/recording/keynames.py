@@ -63,8 +63,9 @@ def is_key(token: str) -> bool:
     if token in named_keys():
         return True
     *mods, base = token.split("+")
-    if mods:
-        return bool(base) and all(m in MODIFIERS for m in mods) and len(set(mods)) == len(mods) and is_key(base)
+    if mods:   # with a modifier Textual names a letter in lower case (shift is a modifier then)
+        return (bool(base) and all(m in MODIFIERS for m in mods) and len(set(mods)) == len(mods)
+                and not base.isupper() and is_key(base))
     character = key_character(token)
     return character is not None and len(character) == 1 and character_key(character) == token
 

@@ -16,6 +16,8 @@ def apply_recording_options(app: Any, args: argparse.Namespace) -> None:
     """
     if hasattr(app, "idle_cap"):
         app.idle_cap = getattr(args, "idle_cap", DEFAULT_IDLE_CAP) or None
+    if hasattr(app, "input_events"):
+        app.input_events = bool(getattr(args, "input_events", False))
     record = getattr(args, "record", None)
     if record is None:
         return
