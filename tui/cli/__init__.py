@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from . import course, open as open_, recording, scenarios, schema, serve
+from . import completion, course, open as open_, recording, scenarios, schema, serve
 from .exits import EXIT_MISMATCH, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_MISMATCH", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -20,7 +20,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 # In the order `chainstep --help` lists them.
 COMMANDS: dict[str, Command] = {
     **open_.COMMANDS, **scenarios.COMMANDS, **recording.COMMANDS, **schema.COMMANDS, **serve.COMMANDS,
-    **course.COMMANDS,
+    **course.COMMANDS, **completion.COMMANDS,
 }
 DEFAULT_COMMAND = "open"
 
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `chainstep COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action=_VersionAction)
+    parser.set_defaults(root_parser=parser)   # `completion` describes the whole command line
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for name, (help_, add_args, handler) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -33,10 +34,31 @@ def list_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
+def _expectation_text(e: Any) -> str:
+    return e.check or f"{e.step}" + (f" {e.tensor}" if e.tensor else "") + (f"{list(e.at)}" if e.at else "")
+
+
+def _part_json(rep: Any) -> dict[str, Any]:
+    """One checked part for `check --format json`, with the numbers the text report prints."""
+    grads = rep.gradients
+    return {
+        "part": rep.index, "title": rep.title,
+        "expectations": [{"what": _expectation_text(r.expectation), "iteration": r.expectation.iteration + 1,
+                          "ok": bool(r.ok), "actual": str(r.actual), "message": r.message,
+                          "where": str(r.expectation.where)} for r in rep.expectations],
+        "finite_differences": None if not grads else {
+            "ok": all(g.ok for g in grads), "steps": len(grads), "elements": sum(g.checked for g in grads),
+            "skipped": sum(g.skipped for g in grads), "worst_relative_error": max(g.max_rel_error for g in grads),
+            "failures": [{"step": g.step_id, "iteration": g.iteration + 1, "relative_error": g.max_rel_error}
+                         for g in grads if not g.ok]},
+    }
+
+
 def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from ...core.check import check_scenario
     from ...core.scenario import ScenarioError, bundled, load_scenario
     out = out or sys.stdout
+    as_json = getattr(args, "format", "text") == "json"
     names = [str(p) for p in bundled()] if args.all else list(args.scenarios)
     if not names:
         print("chainstep check: name at least one scenario, or use --all", file=sys.stderr)
@@ -45,24 +67,33 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"chainstep check: --iterations {args.iterations}: give 1 or more", file=sys.stderr)
         return 2
     failures = errors = 0
+    report: dict[str, Any] = {"scenarios": [], "unreadable": []}
     for name in names:
         try:
             sc = load_scenario(name)
         except ScenarioError as exc:
             print(f"chainstep: {exc}", file=sys.stderr)
+            report["unreadable"].append({"file": name, "error": str(exc)})
             errors += 1
             continue
+        parts = list(check_scenario(sc, gradcheck=not args.no_gradcheck, iterations=args.iterations))
+        failures += sum(not r.ok for rep in parts for r in rep.expectations)
+        failures += sum(not g.ok for rep in parts for g in rep.gradients)
+        if as_json:
+            failures += sum(_check_questions(sc.parts[rep.index - 1], io.StringIO()) for rep in parts)
+            report["scenarios"].append({"name": sc.name, "title": sc.title, "source": name,
+                                        "parts": [_part_json(rep) for rep in parts]})
+            continue
         out.write(f"{sc.name}: {sc.title}\n")
-        for rep in check_scenario(sc, gradcheck=not args.no_gradcheck, iterations=args.iterations):
+        for rep in parts:
             out.write(f"  part {rep.index}: {rep.title}\n")
             for r in rep.expectations:
                 e = r.expectation
-                what = e.check or f"{e.step}" + (f" {e.tensor}" if e.tensor else "") + (f"{list(e.at)}" if e.at else "")
                 mark = "ok  " if r.ok else "FAIL"
-                out.write(f"    {mark} expect {what} @ iteration {e.iteration + 1}: got {r.actual} {r.message}\n")
+                out.write(f"    {mark} expect {_expectation_text(e)} @ iteration {e.iteration + 1}: "
+                          f"got {r.actual} {r.message}\n")
                 if not r.ok:
                     out.write(f"         stated at {e.where}\n")
-                    failures += 1
             failures += _check_questions(sc.parts[rep.index - 1], out)
             if rep.gradients:
                 bad = [g for g in rep.gradients if not g.ok]
@@ -75,12 +106,18 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                           f"{len(rep.gradients)} gradient steps, {checked} elements{kink}, "
                           f"worst relative error {worst:.1e}\n".replace("e-", "e−"))
                 for g in bad:
-                    out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: relative error {g.max_rel_error:.2e}\n".replace("e-", "e−"))
-                failures += len(bad)
+                    out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: "
+                              f"relative error {g.max_rel_error:.2e}\n".replace("e-", "e−"))
     if args.all:
-        errors += _check_courses(out)
-    total = "all checks passed" if not (failures or errors) else f"{failures} check(s) failed, {errors} file(s) unreadable"
-    out.write(f"{total}\n")
+        errors += _check_courses(out if not as_json else io.StringIO())
+    if as_json:
+        report.update(failures=failures, ok=not (failures or errors))
+        json.dump(report, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+    else:
+        total = ("all checks passed" if not (failures or errors)
+                 else f"{failures} check(s) failed, {errors} file(s) unreadable")
+        out.write(f"{total}\n")
     if errors:
         return 2
     return 1 if failures else 0
@@ -125,7 +162,7 @@ def _checked_span(rep: Any, asked: int) -> str:
     return span
 
 
-def _step_json(step: Step) -> dict[str, Any]:
+def _step_json(step: Step, values: bool = False) -> dict[str, Any]:
     import numpy as np
     def arr(a: np.ndarray) -> Any:   # JSON has no inf or NaN: those are written "inf", "-inf", "nan"
         return [[float(v) if np.isfinite(v) else str(float(v)) for v in row] for row in np.atleast_2d(a)]
@@ -134,9 +171,10 @@ def _step_json(step: Step) -> dict[str, Any]:
         "id": step.id, "iteration": step.iteration + 1, "step": step.index + 1, "phase": step.phase,
         "title": step.title, "formula": step.formula, "substituted": step.substituted, "note": step.note,
         "result": {"name": step.result.name, "label": step.result.label, "value": arr(step.result.value)},
-        "inputs": [{"name": t.name, "label": t.label, "shape": list(t.value.shape)} for t in step.inputs],
-        "factors": [{"label": f.label, "op": f.op, "from": f.step_id, "shape": list(np.shape(f.value))}
-                    for f in step.factors],
+        "inputs": [{"name": t.name, "label": t.label, "shape": list(t.value.shape),
+                    **({"value": arr(t.value)} if values else {})} for t in step.inputs],
+        "factors": [{"label": f.label, "op": f.op, "from": f.step_id, "shape": list(np.shape(f.value)),
+                     **({"value": arr(np.asarray(f.value))} if values else {})} for f in step.factors],
     }
 
 
@@ -171,7 +209,7 @@ def trace_scenario(args: argparse.Namespace, out: TextIO | None = None) -> int:
     start, stop = span
     steps = [trace.step(i, k) for i in range(start, stop) for k in range(trace.n_steps)]
     if args.format == "json":
-        json.dump({"scenario": sc.name, "part": part.title, "steps": [_step_json(s) for s in steps]}, out,
+        json.dump({"scenario": sc.name, "part": part.title, "steps": [_step_json(s, args.values) for s in steps]}, out,
                   indent=1, ensure_ascii=False)
         out.write("\n")
         return 0
@@ -208,6 +246,8 @@ def _check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, default=2,
                    help="gradient-check the first N iterations of each part (default 2; a part with fewer "
                         "checks all it has, and says so)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="plain text (default) or one JSON report, for CI (exit status as for text)")
 
 
 def _trace_args(p: argparse.ArgumentParser) -> None:
@@ -218,6 +258,8 @@ def _trace_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--part", type=int, default=1, help="which part of the scenario (1-based)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="plain text (default), Markdown for notes, or JSON")
+    p.add_argument("--values", action="store_true",
+                   help="with --format json: also the values of every step's inputs and factors, not only their shapes")
 
 
 COMMANDS = {

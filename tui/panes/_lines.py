@@ -6,14 +6,16 @@ from textual.widget import Widget
 
 
 def set_virtual_size(widget: Widget, size: Size) -> None:
-    """Change a pane's scrollable size (its scrollbars); nothing happens when it is unchanged.
+    """Change a pane's scrollable size without a screen layout.
 
-    Assigning the reactive lays the screen out again, so callers round sizes with `steady` and
-    the assignment happens only when the content outgrows (or shrinks well under) the pane.
+    The pane's own size comes from the stylesheet, so a new virtual size changes only its
+    scrollbars; assigning `virtual_size` would re-lay out the whole screen on every step. A layout
+    still happens when a scrollbar appears or goes (Textual does that in `_scroll_update`).
     """
     if size == widget.virtual_size:
         return
-    widget.virtual_size = size
+    widget.set_reactive(Widget.virtual_size, size)
+    widget._scroll_update(size)
     widget.refresh()
 
 
