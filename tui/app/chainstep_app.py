@@ -19,6 +19,7 @@ from ..tools.debugger import DebuggerTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
 from ..recording.recorder import RecordingControls
+from .memory import RememberedSession
 from ..screens.error import ErrorScreen
 from ..screens.goto import GotoDialog
 from ..screens.help import HelpScreen
@@ -36,7 +37,7 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, App[int]):
+class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, RememberedSession, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
@@ -324,6 +325,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
 
     def load(self, scenario: Scenario) -> None:
         self.cancel_jump()
+        self.save_scenario_state()
         self.scenario = scenario
         self.cursor = self._cursor_for(scenario)
         self._steps.clear()
@@ -331,6 +333,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, A
         self._shown_part = self._shown_iteration = None
         self.quiz_attach()
         self.show_position()
+        self.restore_scenario_state()
         self.call_after_refresh(self._settle_heap)
         self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from . import completion, course, open as open_, recording, scenarios, schema, serve
+from . import completion, config, course, open as open_, recording, scenarios, schema, serve
 from .exits import EXIT_MISMATCH, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_MISMATCH", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -20,7 +20,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 # In the order `chainstep --help` lists them.
 COMMANDS: dict[str, Command] = {
     **open_.COMMANDS, **scenarios.COMMANDS, **recording.COMMANDS, **schema.COMMANDS, **serve.COMMANDS,
-    **course.COMMANDS, **completion.COMMANDS,
+    **course.COMMANDS, **config.COMMANDS, **completion.COMMANDS,
 }
 DEFAULT_COMMAND = "open"
 

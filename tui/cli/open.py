@@ -9,14 +9,25 @@ from .recording import add_recording_options
 
 
 def _open_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", nargs="?", help=f"bundled scenario name or YAML path (default: {DEFAULT_SCENARIO})")
+    p.add_argument("scenario", nargs="?",
+                   help=f"bundled scenario name or YAML path (default: the last one opened, else {DEFAULT_SCENARIO})")
     add_quiz_option(p)
     add_recording_options(p)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     from ..app import run_app   # Textual is imported only when the app itself runs
-    return run_app(args.scenario or DEFAULT_SCENARIO, args)
+    if args.scenario:
+        return run_app(args.scenario, args)
+    from ...core.scenario import ScenarioError, load_scenario
+    from ..settings import last_scenario
+    name = last_scenario()
+    if name:
+        try:
+            load_scenario(name)   # a remembered file that no longer loads is skipped, not an error
+        except ScenarioError:
+            name = None
+    return run_app(name or DEFAULT_SCENARIO, args)
 
 
 COMMANDS = {

@@ -105,9 +105,10 @@ class DebuggerTools(App):
             self._dbg_breakpoints[part] = BreakpointList(list(self.scenario.parts[part].breakpoints))
         return self._dbg_breakpoints[part]
 
-    def watches(self) -> list[Watch]:
+    def watches(self, part: int | None = None) -> list[Watch]:
+        """This part's watches (or part `part`'s)."""
         self._dbg_sync()
-        return self._dbg_watches.setdefault(self.cursor.part, [])
+        return self._dbg_watches.setdefault(self.cursor.part if part is None else part, [])
 
     def _on_main(self) -> bool:
         """Tool keys act only on the debugger's own screen, not under a dialog."""
