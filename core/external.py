@@ -5,11 +5,13 @@ A scenario refers to the files (paths relative to the scenario file):
     params: {file: weights.npz}                  # arrays W1, b1, W2, b2, ...
     params: {file: model.pt}                     # state_dict of nn.Sequential(Linear, act, Linear, ...)
     params: {file: w.npz, keys: {W1: fc1_w}}     # other names, mapped to ours
+    params: {file: keras.npz, transpose: true}   # kernels stored in × out (Keras): each W is turned
     data: {file: data.npz}                       # arrays x and y, features × samples
     data: {file: data.npz, transpose: true}      # ... or one sample per row
     data: {csv: data.csv, x_columns: [a, b], y_columns: [label]}
 
-Weights are (units out × units in), as PyTorch's nn.Linear stores them; the activations are the
+Weights are (units out × units in), as PyTorch's nn.Linear stores them (`transpose: true` reads
+Keras-style in × out kernels); the activations are the
 scenario's `layers:`, since a state_dict does not record them. Every mistake (a missing file, an
 array of the wrong shape, a text cell in a CSV) is a located error: at the scenario line that names
 the file, or at the line and column of the CSV cell.
@@ -266,12 +268,15 @@ def _name_map(spec: dict[str, Any], path: Path_, v: _Validator, allowed: list[st
     return dict(keys)
 
 
-def _shape_params(arrays: dict[str, np.ndarray], sizes: tuple[int, ...], file: str) -> dict[str, np.ndarray]:
+def _shape_params(arrays: dict[str, np.ndarray], sizes: tuple[int, ...], file: str,
+                  transpose: bool = False) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for name, a in arrays.items():
         layer = int(name[1:])
         n_out, n_in = sizes[layer], sizes[layer - 1]
         a = np.asarray(a)
+        if transpose and name[0] == "W" and a.ndim == 2:
+            a = a.T
         if not np.issubdtype(a.dtype, np.number) or np.iscomplexobj(a):
             raise ExternalError(f"{name} in {file} holds {a.dtype} values, not real numbers", "save float arrays")
         a = a.astype(np.float64)
@@ -286,8 +291,9 @@ def _shape_params(arrays: dict[str, np.ndarray], sizes: tuple[int, ...], file: s
         else:
             if a.shape != (n_out, n_in):
                 hint = f"{name} needs shape ({n_out}, {n_in}): one row per unit of layer {layer}, one column per unit of {src}"
-                if a.shape == (n_in, n_out):
-                    hint += "; this one looks transposed (in × out, as Keras stores kernels): save its .T"
+                if a.shape == (n_in, n_out) and n_in != n_out:
+                    hint += ("; with transpose: true it is read as stored (out × in)" if transpose else
+                             "; this one looks transposed (in × out, as Keras stores kernels): add transpose: true")
                 raise ExternalError(f"{name} in {file} has shape {a.shape}, but layer {layer} has {n_out} unit(s) "
                                     f"fed by {n_in} from {src}", hint)
             out[name] = a
@@ -302,6 +308,10 @@ def read_params(spec: dict[str, Any], path: Path_, v: _Validator, sizes: tuple[i
     rel = v.string(spec["file"], path + ("file",), "the weights file")
     file = _base_dir(v) / rel
     mapping = _name_map(spec, path, v, names)
+    transpose = spec.get("transpose", False)
+    if not isinstance(transpose, bool):
+        raise v.err(path + ("transpose",), "transpose must be true or false",
+                    "true when the kernels are stored in × out, as Keras saves them")
     fpath = path + ("file",)
     try:
         torch_file = file.suffix.lower() in TORCH_SUFFIXES
@@ -328,7 +338,7 @@ def read_params(spec: dict[str, Any], path: Path_, v: _Validator, sizes: tuple[i
             raise ExternalError(f"{rel} gives no {', '.join(lacking)} (it holds: {', '.join(stored) or 'nothing'})",
                                 "name its arrays W1, b1, ... or map them with keys:, or write the missing ones "
                                 "under params: (e.g. b1: [0, 0] for a layer without bias)")
-        return _shape_params(arrays, sizes, rel)
+        return _shape_params(arrays, sizes, rel, transpose)
     except ExternalError as exc:
         raise _located(v, fpath, exc, file) from None
 

@@ -208,6 +208,8 @@ def no_target_rule() -> Schema:
 PARAMS_KEYS: dict[str, str] = {
     "file": Key(_FILE + "a .npz (W1, b1, ...) or a PyTorch state_dict .pt of an nn.Sequential", text()),
     "keys": Key("the names in the .npz of our parameters, e.g. {W1: fc1_w, b1: fc1_b}", _NAME_MAP),
+    "transpose": Key("true for kernels stored in × out, as Keras saves them: each W is transposed on loading",
+                     {"type": "boolean"}),
 }
 EXPECT_KEYS: dict[str, str] = {
     "step": Key("step id", text()),

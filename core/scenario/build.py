@@ -77,7 +77,7 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
     names = [f"{k}{l}" for l in range(1, depth + 1) for k in "Wb"]
     given = raw.get("params", {})
     if isinstance(given, dict) and "file" in given:   # weights trained elsewhere (core/external.py)
-        explicit = {k: val for k, val in given.items() if k not in ("file", "keys")}
+        explicit = {k: val for k, val in given.items() if k not in ("file", "keys", "transpose")}
         params.update(read_params(given, path + ("params",), v, tuple(sizes), set(explicit) & set(names)))
         given = explicit
     given = v.mapping(given, path + ("params",), {n: "" for n in names}) if given else {}

@@ -1,13 +1,15 @@
 """chainstep: a terminal stepping debugger for backpropagation.
 
-`chainstep.core` holds the numerics, `chainstep.tui` the Textual app and the command line. Names
-here are looked up on first use, so `import chainstep.core` stays as light as before.
+`chainstep.core` holds the numerics, `chainstep.tui` the Textual app and the command line; the
+Python API (`scenario`, `steps`, `table`, `debug`) is documented in api.py. Names here are looked
+up on first use, so `import chainstep.core` stays as light as before.
 """
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["__version__"]
+__all__ = ["Layer", "__version__", "debug", "scenario", "steps", "table"]
+_API = {"Layer", "debug", "scenario", "steps", "table"}
 
 
 def _version() -> str:
@@ -22,4 +24,7 @@ def __getattr__(name: str) -> Any:
     # Module-level __getattr__ (PEP 562): importlib.metadata costs ~0.1 s, paid only when asked.
     if name == "__version__":
         return _version()
+    if name in _API:   # the Python API (api.py) pulls in numpy and the engine: only when used
+        from . import api
+        return getattr(api, name)
     raise AttributeError(f"module 'chainstep' has no attribute {name!r}")
