@@ -123,15 +123,35 @@ def cmd_record(args: argparse.Namespace) -> int:
 # -- `chainstep export` -----------------------------------------------------------------------
 def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="bundled scenario name or YAML path")
-    p.add_argument("--svg", metavar="DIR", required=True, type=Path, help="directory for the SVG files (created)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--svg", metavar="DIR", type=Path, help="directory for one SVG file per step (created)")
+    out.add_argument("--gif", metavar="FILE", type=gif_path,
+                     help="an animated GIF of the same screens: each step of the first iteration, or what "
+                          "--keys / --tape play (needs the gif extra)")
     p.add_argument("--size", type=terminal_size, default=DEFAULT_SIZE, metavar="COLSxROWS",
                    help="terminal size of the screenshots (default 100x32)")
     p.add_argument("--iterations", type=int, default=1, metavar="N",
-                   help="export the steps of the first N iterations of each part (default 1)")
+                   help="with --svg: export the steps of the first N iterations of each part (default 1)")
+    g = p.add_argument_group("GIF script (as `chainstep record` takes it)")
+    g.add_argument("--keys", default="", help='with --gif: keys to press, e.g. "space space ] pause:1.5 space*4"')
+    g.add_argument("--tape", metavar="FILE", help="with --gif: a tape file of keys, pauses and captions")
+    g.add_argument("--pace", type=seconds(0.01, MAX_PACE), default=DEFAULT_PACE, metavar="SECONDS",
+                   help=f"with --gif: seconds each screen is shown (default {DEFAULT_PACE:g})")
+
+
+def gif_path(text: str) -> Path:
+    try:
+        return check_writable(text)
+    except RecordingPathError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ...core.scenario import load_scenario
+    if args.gif is not None:
+        return _export_gif(args)
+    if args.keys or args.tape:
+        return _fail("--keys and --tape go with --gif; --svg exports every step")
     if args.iterations < 1:
         return _fail(f"--iterations {args.iterations}: give 1 or more")
     directory: Path = args.svg
@@ -149,6 +169,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     written = asyncio.run(export_steps(lambda: ChainstepApp(scenario), scenario, directory,
                                        size=args.size, iterations=args.iterations))
     print(f"wrote {len(written)} SVG files to {directory}")
+    return EXIT_OK
+
+
+def _export_gif(args: argparse.Namespace) -> int:
+    from ...core.scenario import load_scenario
+    from ..recording.tape import Press, load_tape, parse_keys
+    try:
+        actions = (load_tape(args.tape) if args.tape else []) + parse_keys(args.keys)
+    except TapeError as exc:
+        return _fail(str(exc))
+    from ..recording.gif import GifUnavailable, check_available, script_frames, write_gif
+    try:
+        check_available()
+    except GifUnavailable as exc:
+        return _fail(str(exc))
+    scenario = load_scenario(args.scenario)
+    if not any(isinstance(a, Press) for a in actions):   # no script: every step of the first iteration
+        actions += [Press("space")] * (scenario.parts[0].trace.n_steps - 1)
+    from ..app import ChainstepApp
+    frames = asyncio.run(script_frames(lambda: ChainstepApp(scenario), actions, size=args.size, pace=args.pace,
+                                       title=f"chainstep {scenario.name}"))
+    try:
+        count = write_gif(frames, args.gif)
+    except OSError as exc:
+        return _fail(f"cannot write {str(args.gif)!r}: {exc.strerror or exc} (choose another path)")
+    print(f"wrote {args.gif} ({count} frames, {sum(f.seconds for f in frames):g} s)")
     return EXIT_OK
 
 

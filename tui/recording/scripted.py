@@ -65,7 +65,7 @@ async def settle(app: App, pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def _freeze_blinking(app: App) -> None:
+def freeze_blinking(app: App) -> None:
     # A blinking cursor would make two runs of the same script differ by when a frame was taken.
     for widget in app.query("*"):
         if getattr(widget, "cursor_blink", False) is True:
@@ -116,7 +116,7 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
         frames = 0
         async with app.run_test(size=size, headless=False) as pilot:
             await settle(app, pilot)
-            _freeze_blinking(app)
+            freeze_blinking(app)
             await settle(app, pilot)
             cast.output(0.0, PREAMBLE + take())
             frames += 1
@@ -137,7 +137,7 @@ async def record_script(make_app: Callable[[], App], actions: list[Action], path
                     end = min(end, round(item.time + pace, 6))  # the script quit the app
                     break
                 await settle(app, pilot)
-                _freeze_blinking(app)
+                freeze_blinking(app)
                 await settle(app, pilot)
                 frame = take()
                 if frame:
@@ -179,7 +179,7 @@ async def export_steps(make_app: Callable[[], App], scenario: Any, directory: st
                     await settle(app, pilot)
                     app.clear_notifications()   # slides show the step, not "Part 2" toasts
                     await pilot.pause()
-                    _freeze_blinking(app)
+                    freeze_blinking(app)
                     title = f"{scenario.name} · iteration {i + 1} · step {k + 1}/{trace.n_steps} · {step_id}"
                     path = out / svg_name(p, parts, i, k, step_id)
                     path.write_text(app.export_screenshot(title=title), encoding="utf-8")
