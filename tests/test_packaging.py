@@ -9,23 +9,30 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TOP = {"core": "chainstep.core", "tui": "chainstep.tui", "scenarios": "chainstep.scenarios"}
 
 
-def _listed() -> set[str]:
+def _setuptools() -> dict:
     if sys.version_info < (3, 11):
         pytest.skip("tomllib needs Python 3.11")
     import tomllib
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return set(config["tool"]["setuptools"]["packages"])
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def _listed() -> set[str]:
+    return set(_setuptools()["packages"])
 
 
 def _on_disk() -> set[str]:
+    # A folder that package-dir maps to a name of its own (tui/root -> chainstep) is that package,
+    # not a subpackage of the folder around it.
+    mapped = {ROOT / folder: name for name, folder in _setuptools()["package-dir"].items()}
     found = set()
-    for folder, name in TOP.items():
-        for init in (ROOT / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(ROOT / folder).parts
-            found.add(".".join((name, *rel)))
+    for top, name in mapped.items():
+        for init in top.rglob("__init__.py"):
+            inner = [m for m in mapped if m != top and m.is_relative_to(top) and init.is_relative_to(m)]
+            if inner:
+                continue
+            found.add(".".join((name, *init.parent.relative_to(top).parts)))
     return found
 
 
@@ -35,5 +42,5 @@ def test_every_subpackage_is_listed_in_pyproject() -> None:
 
 
 def test_pyproject_lists_no_package_that_is_gone() -> None:
-    gone = {p for p in _listed() if p.startswith(tuple(TOP.values())) and p not in _on_disk()}
+    gone = {p for p in _listed() if p not in _on_disk()}
     assert not gone, f"pyproject.toml lists packages with no folder: {sorted(gone)}"
