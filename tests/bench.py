@@ -103,7 +103,7 @@ class FrameClock:
     enter too). The key counts as handled when the action of its binding returns
     (App.run_action, which every key binding goes through). The frame is the first screen
     refresh after that which displayed something; it is timed when Screen._compositor_refresh
-    returns, so whatever App._display hooks do (a recorder's, for P5) is inside the figure. The
+    returns, so whatever the driver's write does (a recorder's tee, for P5) is inside the figure. The
     headless driver skips turning the update into terminal bytes; the clock's own display hook
     does that, so the figure includes what a real terminal's frame would cost.
     """
@@ -116,8 +116,8 @@ class FrameClock:
         self.last: float | None = None
         self.frames = 0
         self._displayed = False
-        # Headless, a recorder renders each update to bytes itself, as a real terminal's driver
-        # would; while one runs the clock leaves that to it, so a frame is rendered once, not twice.
+        # Headless, Textual skips turning updates into bytes; the clock does it, as a real terminal's
+        # frame would cost. (P5 runs on CaptureDriver, where Textual renders them itself.)
         self.render_bytes = True
 
     def install(self) -> None:
@@ -261,7 +261,12 @@ async def drive_keys(app: Any, keys: list[str], warmup: int, pause: float, recor
     """
     import tempfile
     off, on = Latencies(), Latencies()
-    async with app.run_test(size=SIZE) as pilot:
+    if record_every:
+        # A recorder reads what the driver is sent, so the app renders for a terminal in both halves
+        # (CaptureDriver: Textual writes every frame, no terminal receives it).
+        from chainstep.tui.recording.tee import CaptureDriver
+        app.driver_class = CaptureDriver
+    async with app.run_test(size=SIZE, headless=not record_every) as pilot:
         await pilot.pause(0.3)   # first paint, mount-time work and prefetches settle
         clock = FrameClock(app)
         clock.install()
@@ -282,11 +287,9 @@ async def drive_keys(app: Any, keys: list[str], warmup: int, pause: float, recor
                     if recorder is None:
                         from chainstep.tui.recording.recorder import Recorder
                         recorder = Recorder(app, Path(tmp) / f"{n}.cast", show_badge=False).start()
-                        clock.render_bytes = False
                     else:
                         recorder.stop()
                         recorder = None
-                        clock.render_bytes = True
                     await pilot.pause(0.03)   # whatever starting or stopping repaints, before the key
                 await pilot.press(key)
                 # A pause longer than one frame interval (1/60 s): like typing, not key repeat, so
