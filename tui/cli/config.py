@@ -5,8 +5,6 @@ import argparse
 import json
 import sys
 
-from .. import settings as store
-
 
 def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset", nargs="?", const="all", choices=("all", "settings", "state"), metavar="WHAT",
@@ -17,6 +15,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from .. import settings as store   # here: building the parser stays fast
     if args.reset:
         removed = store.reset(args.reset)
         print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
