@@ -106,3 +106,16 @@ def test_config_init_shows_and_resets(capsys: pytest.CaptureFixture[str]) -> Non
     assert store.settings_path().exists() and not store.state_path().exists()
     assert main(["config", "--reset"]) == 0
     assert not store.settings_path().exists()
+
+
+async def test_a_browser_session_neither_reads_nor_writes_the_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    store.write_json(store.settings_path(), {"theme": "textual-light"})
+    monkeypatch.setattr(ChainstepApp, "is_web", property(lambda self: True))
+    app, _ = quiet_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+        app.theme = "nord"
+        app.breakpoints().toggle_step("loss.L")
+    assert json.loads(store.settings_path().read_text()) == {"theme": "textual-light"}
+    assert not store.state_path().exists()

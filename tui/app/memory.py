@@ -1,6 +1,7 @@
 """What the app remembers between sessions: theme, last scenario, breakpoints and watches.
 
-Mixed into ChainstepApp. On mount it applies settings.json (the theme) and restores the open
+Mixed into ChainstepApp (not in browser sessions, which must leave the server's files alone).
+On mount it applies settings.json (the theme) and restores the open
 scenario's breakpoints and watches from state.json; on leaving a scenario (another one opened, or
 quitting) it saves them back. A file that cannot be read is moved aside with a notice
 (tui/settings.py); whatever goes wrong with remembering, the session itself goes on.
@@ -58,6 +59,8 @@ class RememberedSession(App):
 
     def on_mount(self) -> None:
         # Textual runs every class's on_mount in turn, so ChainstepApp's own still runs.
+        if self.is_web:
+            return   # a browser session (chainstep serve) neither reads nor changes the teacher's files
         settings = store.load_settings()
         state = store.load_state()
         self._memory_settings, self._memory = settings.data, state.data
