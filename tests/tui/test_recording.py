@@ -383,6 +383,17 @@ async def test_replay_at_its_own_pace_reaches_the_same_step(tmp_path: Path) -> N
         assert app.cursor.position == expected and app.is_running
 
 
+async def test_replay_shortens_pauses_to_the_logs_idle_time_limit() -> None:
+    import asyncio
+    from chainstep.tui.recording.cast import KeyEvent, KeyLog
+    log = KeyLog({"scenario": "xor", "idle_time_limit": 0.05}, (KeyEvent(0.5, "space"), KeyEvent(60.0, "space")))
+    app = ChainstepApp(load_scenario("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        # real time kept in the log (a minute's pause), cut to 0.05 s per gap on replay
+        assert await asyncio.wait_for(replay_keys(app, pilot, log), timeout=20) == 2
+        assert app.cursor.position.step == 2   # 0-based: two presses from the first step
+
+
 async def test_presenter_replay_plays_one_logged_key_per_keypress(tmp_path: Path) -> None:
     log = read_keylog(_keylog(tmp_path, ["space", "space", "down"]))
     app = ChainstepApp(load_scenario("xor"))
