@@ -8,7 +8,7 @@ them: weights (out × in) as nn.Linear stores them, data one sample per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
