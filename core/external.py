@@ -83,20 +83,55 @@ def _check_existing(path: Path) -> None:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Every array of a .npz, never unpickling objects."""
+    """Every array of a .npz, never unpickling objects, with sizes checked before anything is read.
+
+    The zip directory's uncompressed sizes and each array's header bound the work: a zip bomb or a
+    header claiming a huge shape is refused before a byte of it is inflated or allocated.
+    """
     _check_file(path)
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.ndarray):   # a .npy holds one unnamed array
-            raise ExternalError(f"{path.name} holds a single unnamed array",
-                                "save named arrays together with numpy.savez(path, x=..., y=...) or (W1=..., b1=...)")
-        with loaded as npz:
-            return {k: npz[k] for k in npz.files}
+        if not zipfile.is_zipfile(path):
+            with path.open("rb") as f:
+                npy = f.read(6) == b"\x93NUMPY"
+            if npy:   # a .npy holds one unnamed array
+                raise ExternalError(f"{path.name} holds a single unnamed array",
+                                    "save named arrays together with numpy.savez(path, x=..., y=...) or (W1=..., b1=...)")
+            raise ExternalError(f"{path.name} is not a NumPy .npz file (it is not a zip archive)",
+                                "write it with numpy.savez")
+        with zipfile.ZipFile(path) as zf:
+            entries = [i for i in zf.infolist() if not i.is_dir()]
+            total = sum(i.file_size for i in entries)
+            if total > MAX_EXTERNAL_BYTES:
+                raise ExternalError(f"{path.name} expands to {total:,} bytes: too large to step through",
+                                    f"keep its arrays under {MAX_EXTERNAL_BYTES:,} bytes in all")
+            return {info.filename.removesuffix(".npy"): _read_member(zf, info, path.name) for info in entries}
     except ValueError as exc:   # object arrays need pickle, which a scenario never runs
         raise ExternalError(f"{path.name} holds Python objects, not plain number arrays ({exc})",
                             "save plain float arrays with numpy.savez") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError) as exc:
         raise ExternalError(f"{path.name} is not a NumPy .npz file ({exc})", "write it with numpy.savez") from None
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> np.ndarray:
+    """One array of a .npz: its header's shape must fit the bytes the zip directory says it holds."""
+    fmt = np.lib.format
+    with zf.open(info) as f:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = fmt.read_array_header_2_0(f)
+        else:
+            raise ExternalError(f"{file}: array `{info.filename}` is in .npy format {version}, which is not read here",
+                                "write it with numpy.savez")
+        if dtype.hasobject:
+            raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+        claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if claimed > info.file_size:
+            raise ExternalError(f"{file}: array `{info.filename}` claims a shape of {claimed:,} bytes but holds "
+                                f"{info.file_size:,}", "the file is damaged: write it again with numpy.savez")
+        f.seek(0)   # read_array reads the header again
+        return fmt.read_array(f, allow_pickle=False)
 
 
 def read_torch_state_dict(path: Path) -> dict[str, np.ndarray]:

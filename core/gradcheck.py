@@ -58,11 +58,14 @@ def numeric_gradient(f: Callable[[Array], float], x: Array, indices: list[tuple[
     base = f(x)
     for idx in indices:
         # The step grows with |x|: a fixed h vanishes beside a huge weight of a diverging run.
-        step = h * max(1.0, abs(float(x[idx])))
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += step
-        xm[idx] -= step
-        fp, fm = f(xp), f(xm)
+        orig = float(x[idx])
+        step = h * max(1.0, abs(orig))
+        # One element moved in place and put back: no copy of a large tensor per element.
+        x[idx] = orig + step
+        fp = f(x)
+        x[idx] = orig - step
+        fm = f(x)
+        x[idx] = orig
         out[idx] = (fp - fm) / (2 * step)
         noise[idx] = 4 * EPS * max(abs(fp), abs(fm), abs(base)) / (2 * step)
         forward, backward = (fp - base) / step, (base - fm) / step
@@ -72,11 +75,16 @@ def numeric_gradient(f: Callable[[Array], float], x: Array, indices: list[tuple[
 
 
 def _sample(shape: tuple[int, ...], limit: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
-    every = list(np.ndindex(*shape))
-    if len(every) <= limit:
-        return every
-    picks = rng.choice(len(every), size=limit, replace=False)
-    return [every[i] for i in sorted(picks)]
+    """At most `limit` distinct elements, drawn without listing all of them (a tensor may be huge)."""
+    size = int(np.prod(shape, dtype=np.int64))
+    if size <= limit:
+        return list(np.ndindex(*shape))
+    picks: set[int] = set()
+    for _ in range(20 * limit):   # bounded: repeats are rare, since limit is far below size here
+        picks.add(int(rng.integers(size)))
+        if len(picks) == limit:
+            break
+    return [tuple(int(j) for j in np.unravel_index(i, shape)) for i in sorted(picks)]
 
 
 def _with(idx: list[tuple[int, ...]], include: tuple[tuple[int, ...], ...], shape: tuple[int, ...]

@@ -5,6 +5,7 @@ deep nesting are refused before the work, and PyYAML's syntax errors are reworde
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from pathlib import Path
@@ -13,10 +14,14 @@ from typing import Any
 import yaml
 
 from ..errors import ScenarioError
+from .numbers import too_many_digits, yaml11_only
 
-# Limits past which a file is almost surely a typo, and would make the app crawl.
-MAX_FILE_BYTES = 20_000_000
-MAX_NODES = 2_000_000   # YAML nodes after alias expansion (guards against "billion laughs")
+# Limits past which a file is almost surely a typo, and would make the app crawl. Both hold before
+# the expensive work: the size before reading, the node count while libyaml scans (about a second
+# for the limit), before any Python object is built. Bigger data belongs in data.file (.npz).
+MAX_FILE_BYTES = 8_000_000
+MAX_NODES = 250_000   # YAML nodes, also after alias expansion (guards against "billion laughs")
+_CLIB = getattr(yaml, "__with_libyaml__", False)
 
 Path_ = tuple[Any, ...]   # keys and list indices from the top of the document down to one value
 KEY = "\0key"   # path suffix under which a mapping key's own position is kept (errors about the key itself)
@@ -25,10 +30,21 @@ KEY = "\0key"   # path suffix under which a mapping key's own position is kept (
 class Doc:
     """Where each value of one file was written (by its path), so an error can point there."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str = ""):
         self.file = file
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.nodes = 0
+        # YAML also breaks lines at U+2028, U+2029, U+0085 and a lone CR; editors count only LF.
+        # When the text holds one of those, places are recounted from the character index.
+        odd = any(c in text for c in "\u2028\u2029\x85") or "\r" in text.replace("\r\n", "")
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)] if odd else None
+
+    def pos(self, mark: Any) -> tuple[int, int]:
+        """A YAML mark as the (line, column) an editor shows, both from 1."""
+        if self._starts is None or mark is None:
+            return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        line = bisect.bisect_right(self._starts, mark.index)
+        return line, mark.index - self._starts[line - 1] + 1
 
     def at(self, path: Path_) -> tuple[int, int]:
         while path and path not in self.marks:
@@ -60,7 +76,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: Doc, de
     if doc.nodes > MAX_NODES:
         raise doc.error(path, f"the file holds more than {MAX_NODES:,} values",
                         "write the data out plainly or generate it with data.generator")
-    doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    doc.marks.setdefault(path, doc.pos(node.start_mark))
     _check_tag(node, doc)
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(loader, node, doc)
@@ -83,16 +99,15 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: Doc, de
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ScenarioError("a key must be a plain name", doc.file, key_node.start_mark.line + 1,
-                                    key_node.start_mark.column + 1, "write `name: value`")
+                raise ScenarioError("a key must be a plain name", doc.file, *doc.pos(key_node.start_mark),
+                                    "write `name: value`")
             _check_tag(key_node, doc)
             key = str(_scalar(loader, key_node, doc))
             if key in out:
                 raise ScenarioError(f"`{key}` is given twice in {dotted(path)}", doc.file,
-                                    key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                    "keep one of them")
-            doc.marks[path + (key,)] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-            doc.marks[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                                    *doc.pos(key_node.start_mark), "keep one of them")
+            doc.marks[path + (key,)] = doc.pos(value_node.start_mark)
+            doc.marks[path + (key, KEY)] = doc.pos(key_node.start_mark)
             out[key] = _convert(loader, value_node, path + (key,), doc, depth + 1)
         return out
     raise doc.error(path, "unsupported YAML node")  # pragma: no cover - yaml has only three kinds
@@ -107,19 +122,35 @@ SAFE_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str",
 def _check_tag(node: yaml.Node, doc: Doc) -> None:
     if node.tag not in SAFE_TAGS:
         tag = node.tag.replace(_CORE, "!!")
-        raise ScenarioError(f"the tag `{tag}` is not allowed in a scenario", doc.file, node.start_mark.line + 1,
-                            node.start_mark.column + 1,
+        raise ScenarioError(f"the tag `{tag}` is not allowed in a scenario", doc.file, *doc.pos(node.start_mark),
                             "a scenario holds only plain numbers, text, lists and mappings: delete the tag")
 
 
 def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, doc: Doc) -> Any:
     """Construct one scalar; an explicit tag that does not fit its text (`!!int abc`) is a located error."""
+    where = doc.pos(node.start_mark)
+    implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False))   # how the plain text reads
+    if node.tag in (_CORE + "int", _CORE + "float") and implicit in (_CORE + "int", _CORE + "float"):
+        odd = yaml11_only(node.value, implicit)
+        if odd is not None:
+            raise ScenarioError(f"`{_clip(node.value)}` is {odd[0]}", doc.file, *where, odd[1])
+        digits = too_many_digits(node.value) if node.tag == _CORE + "int" else None
+        if digits is not None:
+            raise ScenarioError(f"this is a {digits:,}-digit number, far too large for any value in a scenario",
+                                doc.file, *where, "write a number below 1e308")
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         tag = node.tag.replace(_CORE, "!!")
-        raise ScenarioError(f"`{node.value}` cannot be read as {tag}", doc.file, node.start_mark.line + 1,
-                            node.start_mark.column + 1, f"delete the `{tag}` tag or fix the value") from None
+        # Advise deleting the tag only when the file wrote one (the plain text would read otherwise).
+        written = implicit != node.tag
+        raise ScenarioError(f"`{_clip(node.value)}` cannot be read as {tag}", doc.file, *where,
+                            f"delete the `{tag}` tag or fix the value" if written else "fix the value") from None
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """A value quoted in a message: short, so an error never echoes a large part of a file."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _expanded_size(node: yaml.Node, doc: Doc, sizes: dict[int, int], open_: set[int]) -> int:
@@ -129,7 +160,7 @@ def _expanded_size(node: yaml.Node, doc: Doc, sizes: dict[int, int], open_: set[
         return sizes[key]
     if key in open_:
         raise ScenarioError("an alias refers to the value that contains it, so it never ends", doc.file,
-                            node.start_mark.line + 1, node.start_mark.column + 1,
+                            *doc.pos(node.start_mark),
                             "an alias `*name` can only repeat a value defined before it, not its own parent")
     open_.add(key)
     children: list[yaml.Node] = []
@@ -158,7 +189,7 @@ def _check_expansion(node: yaml.Node, doc: Doc) -> None:
             break
         culprit = big
     raise ScenarioError(f"this value expands to {sizes[id(culprit)]:,} values through aliases (`*name`)",
-                        doc.file, culprit.start_mark.line + 1, culprit.start_mark.column + 1,
+                        doc.file, *doc.pos(culprit.start_mark),
                         f"a scenario may hold at most {MAX_NODES:,} values: write the data out plainly "
                         "or use data.generator")
 
@@ -179,12 +210,12 @@ def _line_col(text: str, position: int) -> tuple[int, int]:
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, doc: Doc) -> ScenarioError:
     """PyYAML's complaint in a student's words, at the place to look (often where a bracket opened)."""
     problem, context = (exc.problem or "").strip(), (exc.context or "").strip()
     mark = exc.problem_mark or exc.context_mark
     opened = exc.context_mark or mark
-    at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the end"
+    at = "line {}, column {}".format(*doc.pos(mark)) if mark else "the end"
     fix = "check indentation, colons and brackets on this line and the one before"
     if "'\\t'" in problem or "'\t'" in problem:
         what, fix = "a tab character here: YAML indents with spaces only", "replace the tab with spaces"
@@ -225,8 +256,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
         fix = "put the value in quotes"
     else:
         what = "; ".join(t for t in (context, problem) if t) or "the file is not valid YAML"
-    return ScenarioError(f"YAML syntax error: {what}", file, mark.line + 1 if mark else 1,
-                         mark.column + 1 if mark else 1, fix)
+    return ScenarioError(f"YAML syntax error: {what}", file, *doc.pos(mark), fix)
 
 
 _OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
@@ -249,18 +279,57 @@ def _first_too_deep(text: str, limit: int = 101) -> yaml.Mark | None:
     return None
 
 
+class _FastLoader(yaml.CSafeLoader if _CLIB else _Loader):  # type: ignore[misc,valid-type]
+    """libyaml's parser with the same resolvers: scans in C, for files that are well formed."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_COUNTED = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+
+
+def _count_nodes(text: str, doc: Doc) -> bool:
+    """Refuse a file with too many values while libyaml scans it, before any node is built.
+
+    False when libyaml finds the text malformed: the Python parser then words the error.
+    """
+    parser = _FastLoader(text)
+    count = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            count += isinstance(event, _COUNTED)
+            if count > MAX_NODES:
+                raise ScenarioError(f"the file holds more than {MAX_NODES:,} values", doc.file,
+                                    *doc.pos(event.start_mark),
+                                    "keep big data in a data.file (.npz or .npy) or use data.generator")
+    except yaml.YAMLError:
+        return False
+    finally:
+        parser.dispose()
+    return True
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, Doc]:
-    doc = Doc(file)
+    doc = Doc(file, text)
     loader = None
     try:
-        loader = _Loader(text)   # safe: no tags that build Python objects or read files
-        node = loader.get_single_node()
+        # The C parser first (fast, and it counts nodes before building them); any syntax error
+        # is re-read by PyYAML's Python parser, whose messages _syntax_error knows how to word.
+        fast = _CLIB and _count_nodes(text, doc)
+        loader = _FastLoader(text) if fast else _Loader(text)   # safe: no tags that build objects
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            if not fast:
+                raise
+            loader.dispose()
+            loader = _Loader(text)
+            node = loader.get_single_node()
         if node is None:
             raise ScenarioError("the file is empty", file, 1, 1, "start from the example in README")
         _check_expansion(node, doc)
         return _convert(loader, node, (), doc), doc
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, doc) from None
     except yaml.reader.ReaderError as exc:   # a control character or other unprintable one
         line, col = _line_col(text, exc.position)
         raise ScenarioError(f"the character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} "
@@ -270,8 +339,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Doc]:
         raise ScenarioError(f"YAML error: {exc}", file, 1, 1, "check the file is valid YAML") from None
     except RecursionError:
         mark = _first_too_deep(text)
-        raise ScenarioError("lists or mappings are nested too deeply", file, mark.line + 1 if mark else 1,
-                            mark.column + 1 if mark else 1,
+        raise ScenarioError("lists or mappings are nested too deeply", file, *doc.pos(mark),
                             "a scenario needs only a few levels: look for brackets that are never closed") from None
     finally:
         if loader is not None:

@@ -132,6 +132,9 @@ def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, .
             if not isinstance(at, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in at):
                 raise v.err(ip + ("at",), f"{dotted(ip + ('at',))} must be whole-number indices, not {kind_of(m['at'])}",
                             "write the row and column from 0, like [0, 1]")
+            if any(a < 0 for a in at):
+                raise v.err(ip + ("at",), f"{dotted(ip + ('at',))} holds a negative index",
+                            "count rows and columns from 0; a negative index would count from the end")
             at = tuple(at)
         if check is None and not any(k in m for k in ("value", "below", "above")):
             raise v.err(ip, "an expectation needs `value`, `below` or `above`", "state the number the source gives")
@@ -152,6 +155,10 @@ def expect_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, .
         rel = _tolerance(m, "rel", 0.0, ip, v)
         below = v.number(m["below"], ip + ("below",), "the bound") if "below" in m else None
         above = v.number(m["above"], ip + ("above",), "the bound") if "above" in m else None
+        for key, bound in (("below", below), ("above", above)):
+            if bound is not None and math.isnan(bound):
+                raise v.err(ip + (key,), f"{dotted(ip + (key,))} is NaN, which no value is {key}",
+                            "write a number; to expect NaN itself, write `value: .nan`")
         why = v.string(m.get("why", ""), ip + ("why",), "an explanation")
         out.append(Expectation(step, iteration, tensor_name, at, val, tol, below, above, check, why, v.doc.where(ip),
                                rel))

@@ -95,6 +95,9 @@ class Validator:
     def matrix(self, value: Any, path: Path_, what: str) -> np.ndarray:
         """A number, a list (one row) or a list of equal-length rows of numbers."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+                raise self.err(path, f"{dotted(path)} is a {len(str(abs(value)))}-digit number, too large "
+                               "for a float", "write numbers below 1e308")
             return np.array([[float(value)]])
         if not isinstance(value, list) or not value:
             found = "an empty list" if value == [] else kind_of(value)

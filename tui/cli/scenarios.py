@@ -66,7 +66,7 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.iterations < 1:
         print(f"chainstep check: --iterations {args.iterations}: give 1 or more", file=sys.stderr)
         return 2
-    failures = errors = 0
+    failures = errors = uncompared = 0
     report: dict[str, Any] = {"scenarios": [], "unreadable": []}
     for name in names:
         try:
@@ -108,15 +108,23 @@ def check_scenarios(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 for g in bad:
                     out.write(f"         {g.step_id} @ iteration {g.iteration + 1}: "
                               f"relative error {g.max_rel_error:.2e}\n".replace("e-", "e−"))
+            if not args.no_gradcheck and not sum(g.checked for g in rep.gradients):
+                out.write("    note: no gradient element could be compared with finite differences "
+                          "(the run is not finite, or every element sits at a kink)\n")
+                uncompared += 1
     if args.all:
         errors += _check_courses(out if not as_json else io.StringIO())
     if as_json:
-        report.update(failures=failures, ok=not (failures or errors))
+        report.update(failures=failures, ok=not (failures or errors), uncompared_parts=uncompared)
         json.dump(report, out, indent=1, ensure_ascii=False)
         out.write("\n")
     else:
         total = ("all checks passed" if not (failures or errors)
                  else f"{failures} check(s) failed, {errors} file(s) unreadable")
+        if uncompared and not (failures or errors):
+            total += f", but {uncompared} part(s) had no gradient to compare"
+        elif args.no_gradcheck and not (failures or errors):
+            total += " (gradients not compared: --no-gradcheck)"
         out.write(f"{total}\n")
     if errors:
         return 2

@@ -105,7 +105,11 @@ class GradCheckScreen(ModalScreen[None]):
         total = step.result.value.size
         sampled = f"{shown} of {total:,} elements (a random sample)" if shown < total else f"all {total} element(s)"
         self.query_one("#gc-table", Static).update(Group(intro, Text(sampled + ":", style="dim"), table))
-        if r.ok:
+        if r.checked == 0:
+            # NaN beside NaN, or only kinks: nothing was compared, so nothing is confirmed.
+            verdict = Text.assemble(("? nothing could be compared", "bold yellow"),
+                                    ": no element has a finite value and a finite estimate away from a kink")
+        elif r.ok:
             verdict = Text.assemble(("✓ the chain rule agrees", "bold green"),
                                     f": largest relative error {r.max_rel_error:.1e} "
                                     f"(tolerance {RTOL:g} relative + {ATOL:g} absolute)")
