@@ -24,7 +24,7 @@ def notes_section(value: Any, path: Path_, v: Validator, step_ids: tuple[str, ..
             raise v.err(path + (key, KEY), f"no step is called `{key}`",
                         f"did you mean `{close[0]}`?" if close else "run `chainstep trace` to list the step ids")
         v.string(text, path + (key,), "a note")
-    return {k: str(t).strip() for k, t in m.items()}
+    return {k: v.string(t, path + (k,), "a note").strip() for k, t in m.items()}
 
 
 def breakpoints_section(value: Any, path: Path_, v: Validator, part: Part) -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, printable
 from .read import KEY, Doc, Path_, dotted
 
 # Names other libraries use, so "did you mean" finds ours even when the spelling is far off.
@@ -81,7 +81,8 @@ class Validator:
         if not isinstance(value, str):
             raise self.err(path, f"{dotted(path)} must be text ({what}), not {kind_of(value)}",
                            "put it in quotes if it looks like a number")
-        return value
+        # Shown as written, escapes and all: a title or note can never drive the terminal.
+        return printable(value)
 
     def choice(self, value: Any, path: Path_, options: tuple[str, ...] | list[str], what: str) -> str:
         s = self.string(value, path, what)

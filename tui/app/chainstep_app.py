@@ -8,6 +8,7 @@ from collections import OrderedDict
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.timer import Timer
@@ -183,7 +184,8 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, R
         if self._shown_part != c.part:
             self.network.set_model(part.model.sizes, tuple(a.name for a in part.model.activations))
             many = len(self.scenario.parts) > 1
-            self.network.border_title = f"Network · part {c.part + 1}: {part.title}" if many else "Network"
+            # Content, not a str: a border title in a str is parsed as markup, and a title is the file's text.
+            self.network.border_title = Content(f"Network · part {c.part + 1}: {part.title}") if many else "Network"
         self.status.show(self.scenario.name, c.part + 1, len(self.scenario.parts), c.iteration + 1,
                          trace.iterations, c.step + 1, trace.n_steps, step.phase, step.id)
         self.network.show(step)
@@ -276,7 +278,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, R
             self.notify(at_end if n > 1 else "This scenario has a single part", timeout=2)
             return
         self.go(target)
-        self.notify(self.scenario.parts[target.part].title, title=f"Part {target.part + 1}", timeout=3)
+        self.notify(self.scenario.parts[target.part].title, title=f"Part {target.part + 1}", timeout=3, markup=False)
 
     def action_jump(self, step_id: str) -> None:
         """Go to a step of the current iteration by id (factor and layer clicks)."""
@@ -335,7 +337,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, R
         self.show_position()
         self.restore_scenario_state()
         self.call_after_refresh(self._settle_heap)
-        self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3)
+        self.notify(scenario.title, title=f"Opened {scenario.name}", timeout=3, markup=False)
 
     def on_network_view_layer_clicked(self, event: NetworkView.LayerClicked) -> None:
         """A layer: its forward step, or in the backward pass the gradient step that belongs to it."""

@@ -5,6 +5,8 @@ from functools import partial
 from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from ..screens.picker import catalogue
 
@@ -53,15 +55,17 @@ class ChainstepCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, command, help_ in self._cached:
-            yield DiscoveryHit(text, command, help=help_)
+            yield DiscoveryHit(Content(text), command, text=text, help=escape(help_))
 
     async def search(self, query: str) -> Hits:
         path = query.strip()
         if path.endswith((".yaml", ".yml")):   # a scenario file typed by path
-            yield Hit(1.0, f"Open file {path}", partial(self.app.open_scenario, path),
+            yield Hit(1.0, Content(f"Open file {path}"), partial(self.app.open_scenario, path), text=f"Open file {path}",
                       help="Load this YAML scenario; a mistake in it is shown with its line")
         matcher = self.matcher(query)
         for text, command, help_ in self._cached:
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), command, help=help_)
+                # highlight() reads its text as markup: a title with brackets is shown as it is.
+                shown = matcher.highlight(text) if "[" not in text else Content(text)
+                yield Hit(score, shown, command, text=text, help=escape(help_))

@@ -7,8 +7,10 @@ there is no user-space buffer to lose and no half-written line to trip a reader.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +39,24 @@ def _open_for_writing(path: str | os.PathLike[str]) -> int:
     if p.is_dir():
         raise RecordingPathError(path, "it is a directory", "give a file name such as demo.cast")
     try:
-        return os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of hanging the start.
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except FileNotFoundError:
         raise RecordingPathError(path, f"the directory {str(p.parent)!r} does not exist",
                                  "create it first or choose another path") from None
     except PermissionError:
         raise RecordingPathError(path, "permission denied", "choose a path in a directory you can write") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise RecordingPathError(path, "it is not a regular file (a pipe with no reader)",
+                                     "give a file name such as demo.cast") from None
         raise RecordingPathError(path, exc.strerror or str(exc), "choose another path") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):   # a pipe, a device: a cast must be a file a player can read
+        os.close(fd)
+        raise RecordingPathError(path, "it is not a regular file (a pipe or a device)", "give a file name such as demo.cast")
+    os.set_blocking(fd, True)
+    os.ftruncate(fd, 0)
+    return fd
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
@@ -56,6 +68,8 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     if not parent.is_dir():
         raise RecordingPathError(path, f"the directory {str(parent)!r} does not exist",
                                  "create it first or choose another path")
+    if p.exists() and not p.is_file():
+        raise RecordingPathError(path, "it is not a regular file (a pipe or a device)", "give a file name such as demo.cast")
     if p.exists() and not os.access(p, os.W_OK):
         raise RecordingPathError(path, "the file exists and is read-only", "choose another path")
     if not p.exists() and not os.access(parent, os.W_OK | os.X_OK):
@@ -112,15 +126,27 @@ class _LineFile:
         self.path = Path(path)
         self._fd: int | None = _open_for_writing(path)
         self.bytes_written = 0
+        self.error: OSError | None = None   # the write error that closed the file (a full disk)
 
     def _write(self, obj: Any) -> None:
         if self._fd is None:
             return
         data = _line(obj)
         view = memoryview(data)
-        while view:  # a regular file takes it all at once; the loop covers short writes anyway
-            n = os.write(self._fd, view)
-            view = view[n:]
+        try:
+            while view:  # a regular file takes it all at once; the loop covers short writes anyway
+                n = os.write(self._fd, view)
+                view = view[n:]
+        except OSError as exc:
+            # Cut back to the last whole line, so the file stays valid up to its last event, and
+            # stop writing; the owner sees `error` and tells the user.
+            self.error = exc
+            try:
+                os.ftruncate(self._fd, self.bytes_written)
+            except OSError:
+                pass
+            self.close()
+            return
         self.bytes_written += len(data)
 
     @property
@@ -137,6 +163,12 @@ class _LineFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _raise_if_failed(f: _LineFile) -> None:
+    """A header that cannot be written (a full disk, /dev/full) is a bad path, before any session starts."""
+    if f.error is not None:
+        raise RecordingPathError(f.path, f.error.strerror or str(f.error), "free some space or choose another path")
 
 
 class CastWriter(_LineFile):
@@ -157,6 +189,7 @@ class CastWriter(_LineFile):
         self.events = 0
         self.last_time = 0.0
         self._write(header)
+        _raise_if_failed(self)
 
     def _event(self, at: float, code: str, data: str) -> None:
         # Times never go backwards: players assume a sorted stream.
@@ -198,6 +231,8 @@ class KeyLogWriter(_LineFile):
         self.keys = 0
         self._write({"format": KEYLOG_FORMAT, "version": KEYLOG_VERSION, "scenario": scenario,
                      "width": int(width), "height": int(height), **extra})
+        _raise_if_failed(self)
+
 
     def key(self, at: float, key: str) -> None:
         self._write({"time": _t(at), "key": key})

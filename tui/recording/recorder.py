@@ -148,6 +148,7 @@ class Recorder:
             data = terminal_input(key, character)
             if data:
                 self.cast.input(at, data)
+        self._check_writes()
 
     def resized(self, width: int, height: int) -> None:
         if self._running and (width, height) != (self.cast.width, self.cast.height):
@@ -156,6 +157,18 @@ class Recorder:
     def _emit(self, data: str) -> None:
         if data and self._running:
             self.cast.output(self.clock(), data)
+            self._check_writes()
+
+    def _check_writes(self) -> None:
+        """On a write error (a full disk) stop recording and say so; the files stay valid, the app runs on."""
+        failed = self.cast.error or (self.keylog.error if self.keylog is not None else None)
+        if failed is None or not self._running:
+            return
+        self.stop()
+        notify = getattr(self.app, "notify", None)
+        if notify is not None and _is_running(self.app):
+            self.app.call_later(notify, f"Recording stopped: cannot write {self.path} ({failed.strerror or failed}); "
+                                "what was recorded until now is kept", title="Recording", severity="error")
 
 
 def _is_running(app: App) -> bool:
