@@ -265,6 +265,7 @@ async def test_a_broken_scenario_shows_its_location_and_keeps_the_open_one(xor) 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         app.open_scenario(str(DATA / "tui-broken.yaml"))
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ErrorScreen)
         assert "tui-broken.yaml:5:30: unknown activation `sigmoidd`" in app.screen.message

@@ -14,14 +14,14 @@ from textual.widgets import Footer, Static
 from textual.timer import Timer
 
 from ...core.cursor import Cursor, GotoError, Shape
-from ...core.scenario import Scenario, ScenarioError, load_scenario
+from ...core.scenario import Scenario
 from ...core.trace import Step, Trace
 from ..tools.debugger import DebuggerTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
+from .loading import ScenarioLoading
 from ..recording.recorder import RecordingControls
 from .memory import RememberedSession
-from ..screens.error import ErrorScreen
 from ..screens.goto import GotoDialog
 from ..screens.help import HelpScreen
 from ..screens.picker import ScenarioPicker
@@ -38,7 +38,8 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, RememberedSession, App[int]):
+class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ScenarioLoading, RecordingControls, RememberedSession,
+                    App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
@@ -292,7 +293,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, R
         self.tensors.scroll_relative(dx * max(1, view.width - 8), dy * max(1, view.height - 1), animate=False)
 
     def action_cancel_jump(self) -> None:
-        self.cancel_jump() or self.cancel_search()
+        self.cancel_jump() or self.cancel_search() or self.cancel_loading()
 
     def action_goto(self) -> None:
         def check(text: str) -> str | None:
@@ -313,17 +314,8 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, RecordingControls, R
         self.push_screen(HelpScreen())
 
     def action_open_picker(self) -> None:
-        self.push_screen(ScenarioPicker(self.scenario.name, self.quiz.store),
+        self.push_screen(ScenarioPicker(self.scenario.name, self.quiz.store, extra=self.served or ()),
                          lambda name: self.open_scenario(name) if name else None)
-
-    def open_scenario(self, name: str) -> None:
-        """Open a bundled scenario or a file; if it fails to load, say where and keep this one."""
-        try:
-            scenario = load_scenario(name)
-        except ScenarioError as exc:
-            self.push_screen(ErrorScreen(str(exc)))
-            return
-        self.load(scenario)
 
     def load(self, scenario: Scenario) -> None:
         self.cancel_jump()

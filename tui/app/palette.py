@@ -41,7 +41,7 @@ class ChainstepCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self.app
         out: list[tuple[str, Callable[[], object], str]] = []
-        for e in catalogue():
+        for e in catalogue(getattr(app, "served", None) or ()):
             out.append((f"Open scenario: {e.title} ({e.name})", partial(app.open_scenario, e.name),
                         e.description[:100]))
         for text, action, help_ in ACTIONS:
@@ -59,7 +59,8 @@ class ChainstepCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         path = query.strip()
-        if path.endswith((".yaml", ".yml")):   # a scenario file typed by path
+        # A file by path, except in a session served to a browser: there it would read the server's files.
+        if path.endswith((".yaml", ".yml")) and getattr(self.app, "served", None) is None:
             yield Hit(1.0, Content(f"Open file {path}"), partial(self.app.open_scenario, path), text=f"Open file {path}",
                       help="Load this YAML scenario; a mistake in it is shown with its line")
         matcher = self.matcher(query)

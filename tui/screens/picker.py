@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 from textual.app import ComposeResult
@@ -14,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.scenario import bundled, bundled_name
+from ...core.errors import printable
+from ...core.scenario import BUNDLED_DIR, bundled, bundled_name
 from ..course.progress import ProgressStore, summary
 
 
@@ -27,11 +29,12 @@ class Entry:
     parts: int = 1
 
 
-def catalogue() -> list[Entry]:
-    """Bundled scenarios with the title and description written in each file (not validated)."""
+def catalogue(extra: Sequence[Path] = ()) -> list[Entry]:
+    """Bundled scenarios (and `extra` files, a server's) with the title and description each file gives (not validated)."""
     out = []
-    for path in bundled():
-        title, description, parts = bundled_name(path), "", 1
+    for path in [*extra, *bundled()]:
+        name = bundled_name(path) if path.parent == BUNDLED_DIR else path.stem
+        title, description, parts = name, "", 1
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
             if isinstance(raw, dict):
@@ -40,7 +43,7 @@ def catalogue() -> list[Entry]:
                 parts = len(raw["parts"]) if isinstance(raw.get("parts"), list) else 1
         except (OSError, yaml.YAMLError):
             description = "(this file cannot be read; opening it shows why)"
-        out.append(Entry(bundled_name(path), title, description, path, parts))
+        out.append(Entry(name, printable(title), printable(description), path, parts))
     return out
 
 
@@ -49,9 +52,10 @@ class ScenarioPicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: str | None = None, progress: ProgressStore | None = None) -> None:
+    def __init__(self, current: str | None = None, progress: ProgressStore | None = None,
+                 extra: Sequence[Path] = ()) -> None:
         super().__init__()
-        self.entries = catalogue()
+        self.entries = catalogue(extra)
         self.current = current
         self.progress = progress
 
