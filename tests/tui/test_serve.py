@@ -129,22 +129,29 @@ def test_browser_loads_the_app_and_a_key_steps_it(tmp_path: Path) -> None:
 
 
 class FakeServer:
-    """Stands in for textual_serve's Server: records how it was made instead of listening."""
+    """Stands in for RoomServer: records how it was made, and reports a bound port instead of listening."""
 
     made: list[dict[str, Any]] = []
 
     def __init__(self, command: str, **kwargs: Any) -> None:
-        FakeServer.made.append({"command": command, **kwargs})
+        self.record = {"command": command, **kwargs}
+        self.max_sessions, (self.max_width, self.max_height) = kwargs["max_sessions"], kwargs["max_size"]
+        self.allowed: list[str] = []
+        FakeServer.made.append(self.record)
+
+    def allow_address(self, url: str) -> None:
+        self.allowed.append(url)
 
     def serve(self) -> None:
-        pass
+        self.record["on_listening"](self, self.record["port"])
+        self.record["public_url"], self.record["allowed"] = self.public_url, self.allowed
 
 
 @pytest.fixture
 def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    ts = pytest.importorskip("textual_serve.server")
+    room = pytest.importorskip("chainstep.tui.serve_room")
     FakeServer.made = []
-    monkeypatch.setattr(ts, "Server", FakeServer)
+    monkeypatch.setattr(room, "RoomServer", FakeServer)
     return FakeServer.made
 
 
@@ -153,17 +160,36 @@ def test_serve_listens_on_loopback_by_default(fake_server: list[dict[str, Any]],
     assert main(["serve", "xor", "--port", "8123"]) == 0
     (made,) = fake_server
     assert made["host"] == "127.0.0.1" and made["port"] == 8123
-    assert made["public_url"] == "http://127.0.0.1:8123"
+    assert made["public_url"] == "http://127.0.0.1:8123" and made["token"] is None
+    assert "http://localhost:8123" in made["allowed"]
     assert "-m chainstep.tui" in made["command"] and made["command"].endswith("06-xor.yaml")
-    assert "warning" not in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "warning" not in out.err and "at http://127.0.0.1:8123/" in out.out
 
 
-def test_serve_elsewhere_warns(fake_server: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--host", "0.0.0.0", "--port", "8124"]) == 0
-    err = capsys.readouterr().err
-    assert "warning" in err and "0.0.0.0" in err
-    assert fake_server[0]["host"] == "0.0.0.0"
-    assert fake_server[0]["public_url"] != "http://0.0.0.0:8124"   # a browser cannot reach a wildcard
+def test_serve_elsewhere_warns_and_puts_a_token_in_the_printed_link(
+        fake_server: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    for host in ("0.0.0.0", "0"):
+        assert main(["serve", "--host", host, "--port", "8124"]) == 0
+    out = capsys.readouterr()
+    assert "warning" in out.err and "0.0.0.0" in out.err
+    for made in fake_server:
+        assert made["public_url"] not in ("http://0.0.0.0:8124", "http://0:8124")   # a browser cannot reach a wildcard
+        token = made["token"]
+        assert token and len(token) >= 20 and f"{made['public_url']}/?token={token}" in out.out
+    assert fake_server[0]["token"] != fake_server[1]["token"]   # random each time
+
+
+def test_serve_caps_have_flags_and_sane_defaults(fake_server: list[dict[str, Any]],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "xor", "--port", "8125"]) == 0
+    assert fake_server[0]["max_sessions"] == serve.DEFAULT_MAX_SESSIONS
+    assert fake_server[0]["max_size"] == serve.DEFAULT_MAX_SIZE
+    assert main(["serve", "xor", "--port", "8125", "--max-sessions", "3", "--max-size", "100x30"]) == 0
+    assert fake_server[1]["max_sessions"] == 3 and fake_server[1]["max_size"] == (100, 30)
+    assert main(["serve", "xor", "--max-size", "3000x1500"]) == 2
+    assert main(["serve", "xor", "--max-sessions", "0"]) == 2
+    assert "--max-size" in capsys.readouterr().err
 
 
 def test_serve_quotes_paths_with_spaces(fake_server: list[dict[str, Any]], tmp_path: Path) -> None:
@@ -187,5 +213,6 @@ def test_serve_refuses_a_broken_scenario_before_listening(fake_server: list[dict
 
 def test_loopback_and_public_url() -> None:
     assert serve.is_loopback("127.0.0.1") and serve.is_loopback("::1") and serve.is_loopback("localhost")
-    assert not serve.is_loopback("0.0.0.0") and not serve.is_loopback("192.168.1.5")
+    assert not serve.is_loopback("0.0.0.0") and not serve.is_loopback("192.168.1.5") and not serve.is_loopback("0")
     assert serve.public_url("::1", 80) == "http://[::1]:80"
+    assert not serve.public_url("0", 80).startswith("http://0:")

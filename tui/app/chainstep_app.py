@@ -20,6 +20,7 @@ from ..tools.debugger import DebuggerTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
 from .loading import ScenarioLoading
+from .served import ServedDownloads
 from ..recording.recorder import RecordingControls
 from .memory import RememberedSession
 from ..screens.goto import GotoDialog
@@ -38,8 +39,8 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ScenarioLoading, RecordingControls, RememberedSession,
-                    App[int]):
+class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ScenarioLoading, ServedDownloads, RecordingControls,
+                   RememberedSession, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
