@@ -167,3 +167,16 @@ async def test_served_ctrl_s_and_ctrl_r_deliver_downloads(served: Path, tmp_path
     assert header["version"] == 2 and sent[1][2].endswith(".cast")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["teachers-lesson.yaml"]   # nothing written here
     assert not Path(tmp).exists()
+
+
+async def test_the_gradient_check_pane_does_not_say_agrees_when_everything_is_nan() -> None:
+    from textual.widgets import Static
+    from chainstep.tui.tools.gradcheck_screen import GradCheckScreen
+    sc = load_scenario(ROOT / "tests" / "data" / "tui-two-parts.yaml")
+    trace = sc.parts[1].trace
+    app = ChainstepApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(GradCheckScreen(trace, trace.iterations - 1, "backward.dyhat"))
+        await pilot.pause()
+        verdict = str(app.screen.query_one("#gc-verdict", Static).content)
+        assert "nothing could be compared" in verdict and "agrees" not in verdict
