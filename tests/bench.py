@@ -803,6 +803,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", help="write a pyinstrument profile of the large scenario's P1 keys here "
                     "(needs pyinstrument)")
     ap.add_argument("--pause", type=float, default=0.03, help="seconds between key presses in P1")
+    ap.add_argument("--classroom", action="store_true",
+                    help="also measure `chainstep serve` with 30 sessions (memory, active key→frame; about 2 minutes)")
     # Internal: run one section in this process and print its JSON.
     ap.add_argument("--section", choices=sorted(SECTIONS), help=argparse.SUPPRESS)
     ap.add_argument("--app", default="baseline", help=argparse.SUPPRESS)
@@ -821,6 +823,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     report = orchestrate(args)
     rows = table(report)
+    if args.classroom:   # opt-in: 30 app processes take a while to start on a small machine
+        import bench_classroom
+        print("  … Classroom: 30 served sessions", file=sys.stderr, flush=True)
+        report["classroom"] = bench_classroom.measure(presses=30 if args.quick else 60)
+        rows += bench_classroom.rows(report["classroom"])
     report["seconds"] = time.perf_counter() - t0
     report["table"] = rows
     print(render(rows, report))
