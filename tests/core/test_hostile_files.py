@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chainstep.core import external, gradcheck
+from chainstep.core import external_files, gradcheck
 from chainstep.core.check import check_scenario
 from chainstep.core.scenario import MAX_NODES, ScenarioError, load_scenario, load_text
 from chainstep.core.scenario import read as read_module
@@ -29,7 +29,7 @@ def _scenario(tmp_path: Path, npz: str) -> Path:
 
 def test_an_npz_zip_bomb_is_refused_from_its_directory_before_inflating(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(external, "MAX_EXTERNAL_BYTES", 1_000_000)
+    monkeypatch.setattr(external_files, "MAX_EXTERNAL_BYTES", 1_000_000)
     zeros = io.BytesIO()
     np.save(zeros, np.zeros((2, 400_000)))   # 6.4 MB of zeros: a few kB once deflated
     with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as zf:

@@ -10,10 +10,12 @@ Two kinds of malformed input:
 
 Profiles (hypothesis settings, applied per test so other tests keep their own):
 - default `chainstep-fuzz-ci`: 150 examples per test, derandomised, a few seconds in total;
-- `CHAINSTEP_FUZZ=long`: 10,000 examples per test, random seeds. Run it with
-  `CHAINSTEP_FUZZ=long .venv/bin/python -m pytest tests/core/test_loader_fuzz.py -p no:randomly -s`
+- the long run, 10,000 documents per kind with random seeds, is a pair of tests behind the `slow`
+  marker (deselected by default): `.venv/bin/python -m pytest tests/core/test_loader_fuzz.py -m slow -s`
   (about 15 minutes on a shared 2-core machine; with -s it prints how many examples ran, in how
-  long, and how they ended).
+  long, and how they ended). `CHAINSTEP_FUZZ=long` also gives the default tests that profile.
+
+Documents that once failed are kept below as `@example`s, so every run (CI's too) repeats them.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chainstep.core.scenario import ScenarioError, bundled, load_text
@@ -125,9 +127,36 @@ def mutated(draw: st.DrawFn) -> str:
     return text
 
 
+# Documents the fuzzer or a review once broke the loader with (kept as regression examples).
+REGRESSIONS = [
+    SMALL.replace("iterations: 3", "iterations: 0x" + "f" * 4000),       # past Python's int/str digit limit
+    SMALL.replace("iterations: 3", "iterations: 1" + ":0" * 3000),       # base 60, thousands of parts
+    SMALL.replace("lr: 0.5", "lr: " + "9" * 5000),                      # "delete the !!int tag" it never had
+    SMALL.replace("y: [[0, 1, 1, 0]]", "y: " + "9" * 400),               # OverflowError where a matrix belongs
+    SMALL.replace("iterations: 3", "iterations: 1:30"),                  # YAML 1.1 read it as 90
+    SMALL.replace("below: 10", "below: .nan"),
+    SMALL.replace("title: t", "title: 't\u2028'").replace("loss: mse", "loss: msee"),
+    SMALL.replace("title: t", 'title: "\\e[2J"'),
+]
+
+
+def _with_regressions(test):   # type: ignore[no-untyped-def]
+    for text in REGRESSIONS:
+        test = example(text)(test)
+    return test
+
+
 @FUZZ
+@_with_regressions
 @given(mutated())
 def test_text_mutations_raise_only_located_scenario_errors(text: str) -> None:
+    check(text)
+
+
+@pytest.mark.slow
+@settings(settings.get_profile("chainstep-fuzz-long"))
+@given(mutated())
+def test_text_mutations_long(text: str) -> None:
     check(text)
 
 
@@ -206,6 +235,13 @@ def wrong_contents(draw: st.DrawFn) -> str:
 @FUZZ
 @given(wrong_contents())
 def test_wrong_contents_raise_only_located_scenario_errors(text: str) -> None:
+    check(text)
+
+
+@pytest.mark.slow
+@settings(settings.get_profile("chainstep-fuzz-long"))
+@given(wrong_contents())
+def test_wrong_contents_long(text: str) -> None:
     check(text)
 
 
