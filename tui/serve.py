@@ -44,10 +44,13 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def app_command(scenario_path: str, quiz: str | None = None) -> str:
-    """The shell command textual-serve runs for each browser session (`quiz`: its --quiz mode)."""
+def app_command(scenario_path: str, quiz: str | None = None, env: dict[str, str] | None = None) -> str:
+    """The shell command textual-serve runs for each browser session (`quiz`: its --quiz mode; `env` set
+    for that process only)."""
+    assign = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
     extra = ("--quiz", quiz) if quiz else ()
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "chainstep.tui", scenario_path, *extra))
+    args = (sys.executable, "-m", "chainstep.tui", scenario_path, *extra)
+    return " ".join([*assign, *(shlex.quote(a) for a in args)])
 
 
 def lan_address() -> str:

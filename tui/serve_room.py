@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import json
 import logging
 import signal
@@ -130,7 +131,7 @@ class RoomServer(Server):
     async def handle_page(self, request: web.Request) -> web.StreamResponse:
         response = await self.handle_index(request)
         if isinstance(response, web.Response) and response.text:
-            title = jinja2.utils.markupsafe.escape(self.title)
+            title = html.escape(self.title)
             response.text = response.text.replace("<head>", f"<head>\n    <title>{title}</title>", 1)
         return response
 

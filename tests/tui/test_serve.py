@@ -163,6 +163,10 @@ def test_serve_listens_on_loopback_by_default(fake_server: list[dict[str, Any]],
     assert made["public_url"] == "http://127.0.0.1:8123" and made["token"] is None
     assert "http://localhost:8123" in made["allowed"]
     assert "-m chainstep.tui" in made["command"] and made["command"].endswith("06-xor.yaml")
+    # Which files the sessions may open goes to the app processes only, not to this process.
+    env, *_ = shlex.split(made["command"])
+    assert env.startswith("CHAINSTEP_SERVED_SCENARIOS=[") and env.endswith('06-xor.yaml"]')
+    assert "CHAINSTEP_SERVED_SCENARIOS" not in os.environ
     out = capsys.readouterr()
     assert "warning" not in out.err and "at http://127.0.0.1:8123/" in out.out
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import sys
 
@@ -62,7 +61,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"chainstep serve: warning: listening on {args.host}, not only on this machine. Anyone on that "
               "network who has the link below (it carries an access token) can open the app. Stop the server "
               "(Ctrl+C) when the class is over.", file=sys.stderr)
-    os.environ[SERVED_ENV] = json.dumps(paths)   # the app processes read which files they may open
 
     def listening(server: RoomServer, port: int) -> None:
         url = args.public_url.rstrip("/") if args.public_url else public_url(args.host, port)
@@ -79,7 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"chainstep serve: at most {server.max_sessions} sessions of up to {server.max_width}x"
               f"{server.max_height}; Ctrl+C stops", flush=True)
 
-    server = RoomServer(app_command(paths[0], args.quiz), host=args.host, port=args.port, title=f"chainstep: {names[0]}",
+    # The app processes learn which files they may open from their environment (theirs only).
+    server = RoomServer(app_command(paths[0], args.quiz, {SERVED_ENV: json.dumps(paths)}), host=args.host,
+                        port=args.port, title=f"chainstep: {names[0]}",
                         public_url="", token=token, max_sessions=args.max_sessions, max_size=max_size,
                         on_listening=listening)
     try:
