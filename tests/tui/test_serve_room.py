@@ -210,3 +210,36 @@ async def test_beyond_loopback_the_token_is_required_and_kept_in_a_cookie() -> N
         assert r.status == 200 and "chainstep_token" in r.cookies
         r = await client.get("/static/js/textual.js")   # the cookie now stands in for the token
         assert r.status == 200
+
+
+async def test_a_path_typed_in_the_browser_palette_is_not_offered(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("title: the server's secret\n", encoding="utf-8")
+    ansi = re.compile(rb"\x1b(\[[0-9;?$<>=]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-B]|[=>])")
+    with served("xor") as (base, _):
+        async with session(base, size=(120, 40)) as ws:
+            data, _ = await drawn(ws, b"forward.1.u")
+            await asyncio.sleep(1.5)   # the app takes keys once it has settled
+            await ws.send_str(json.dumps(["stdin", "\x10"]))   # ctrl+p
+            await ws.send_str(json.dumps(["stdin", "sign of"]))
+            seen, _ = await drawn(ws, b"sign of the error")   # the palette answers: bundled scenarios
+            for ch in "\x7f" * 7 + str(secret):   # erase, then type the path
+                await ws.send_str(json.dumps(["stdin", ch]))
+            later, _ = await drawn(ws, secret.name.encode())   # the typed text is drawn in the input
+
+            async def collect(seconds: float) -> bytes:
+                got, deadline = b"", time.monotonic() + seconds
+                for _ in range(2000):   # bounded in count and in time
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        msg = await asyncio.wait_for(ws.receive(), left)
+                        got += msg.data if isinstance(msg.data, bytes) else b""
+                return got
+
+            rest = await collect(2.5)   # the palette's answers to what was typed
+            await ws.send_str(json.dumps(["stdin", "\r"]))
+            rest += await collect(2.0)
+        text = ansi.sub(b"", seen + later + rest)
+        assert b"Open file" not in text and b"the server's secret" not in text
