@@ -129,8 +129,10 @@ def _check_tag(node: yaml.Node, doc: Doc) -> None:
 def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, doc: Doc) -> Any:
     """Construct one scalar; an explicit tag that does not fit its text (`!!int abc`) is a located error."""
     where = doc.pos(node.start_mark)
-    implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False))   # how the plain text reads
-    if node.tag in (_CORE + "int", _CORE + "float") and implicit in (_CORE + "int", _CORE + "float"):
+    numeric = (_CORE + "int", _CORE + "float")
+    # How the text reads without a tag (asked only where it matters: the resolver is costly per value).
+    implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False)) if node.tag in numeric else None
+    if implicit in numeric:
         odd = yaml11_only(node.value, implicit)
         if odd is not None:
             raise ScenarioError(f"`{_clip(node.value)}` is {odd[0]}", doc.file, *where, odd[1])
@@ -143,7 +145,7 @@ def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, doc: Doc) -> Any:
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         tag = node.tag.replace(_CORE, "!!")
         # Advise deleting the tag only when the file wrote one (the plain text would read otherwise).
-        written = implicit != node.tag
+        written = loader.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag
         raise ScenarioError(f"`{_clip(node.value)}` cannot be read as {tag}", doc.file, *where,
                             f"delete the `{tag}` tag or fix the value" if written else "fix the value") from None
 
