@@ -259,6 +259,7 @@ def _report_counts() -> Any:
     total = sum(OUTCOMES.values())
     if total:
         top = ", ".join(f"{k} {v}" for k, v in OUTCOMES.most_common(12))
-        print(f"\n[{PROFILE}] {total} examples in {time.perf_counter() - start:.1f} s; "
+        label = "chainstep-fuzz-long" if total > 2 * 150 + len(REGRESSIONS) else PROFILE   # the slow pair ran
+        print(f"\n[{label}] {total} examples in {time.perf_counter() - start:.1f} s; "
               f"{OUTCOMES['loaded']} loaded; most common first words of errors: {top}")
 
