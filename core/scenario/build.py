@@ -173,7 +173,6 @@ def _part(raw: dict[str, Any], path: Path_, v: Validator, default_title: str) ->
                                        shapes=lambda sid: tensor_shapes(part, sid))
     part.breakpoints = breakpoints_section(raw.get("breakpoints", []), path + ("breakpoints",), v, part)
     part.questions = questions_section(raw.get("questions"), path + ("questions",), v, part)
-    check_expect_shapes(part, path + ("expect",), v)
     return part
 
 
