@@ -82,6 +82,7 @@ class SampleDetail:
 class Explanation:
     target: Target
     label: str                    # ∂L/∂W₁[0,1]
+    element: str                  # what one sample's loss is differentiated by: W₁[0,1], u₁[0], ŷ[1]
     describe: str                 # what the element is, in words
     iteration: int                # 0-based, as the trace counts
     loss_name: str
@@ -447,7 +448,10 @@ def explain(trace: Trace, iteration: int, target: Target | str, *, step_id: str 
     if model.loss.note:
         notes.append(model.loss.note)
     sample_loss = f"Eₙ = {'' if model.loss.per_sample else 'Σₖ '}{model.loss.element_formula} of sample n"
-    return Explanation(t, target_label(t, model.depth, bool(lam)), _describe(t, model.depth), iteration,
+    i, L = t.unit, model.depth
+    element = {"W": f"W{sub(t.layer)}[{i},{t.index[-1]}]", "b": f"b{sub(t.layer)}[{i}]",
+               "delta": alt("u", t.layer, i, L), "da": alt("a", t.layer, i, L)}[t.kind]
+    return Explanation(t, target_label(t, L, bool(lam)), element, _describe(t, L), iteration,
                        model.loss.name, sample_loss, model.reduction, N, _divisor_text(model, rec, N),
                        tuple(float(v) for v in per), which, reduced, lam, l2_term, total, matrix,
                        total - matrix, details, model.fused_output, tuple(notes))

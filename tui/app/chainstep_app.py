@@ -17,6 +17,7 @@ from ...core.cursor import Cursor, GotoError, Shape
 from ...core.scenario import Scenario
 from ...core.trace import Step, Trace
 from ..tools.debugger import DebuggerTools
+from ..tools.zoom import ZoomTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
 from .loading import ScenarioLoading
@@ -39,8 +40,8 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ScenarioLoading, ServedDownloads, RecordingControls,
-                   RememberedSession, App[int]):
+class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioLoading, ServedDownloads,
+                   RecordingControls, RememberedSession, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"

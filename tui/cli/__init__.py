@@ -1,6 +1,7 @@
 """The `chainstep` command line: one argparse parser, one subparser per command.
 
-Each command group lives in its own module (`open`, `scenarios`, `recording`, `schema`, `serve`)
+Each command group lives in its own module (`open`, `scenarios`, `explain`, `recording`, `schema`,
+`serve`)
 and imports what it needs only when it runs, so `chainstep check` and `chainstep --help` start fast
 and never import Textual. With no command, `chainstep [SCENARIO] [options]` opens the debugger.
 """
@@ -10,7 +11,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from . import completion, config, course, open as open_, recording, scenarios, schema, serve
+from . import completion, config, course, explain, open as open_, recording, scenarios, schema, serve
 from .exits import EXIT_MISMATCH, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_MISMATCH", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -19,8 +20,8 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 
 # In the order `chainstep --help` lists them.
 COMMANDS: dict[str, Command] = {
-    **open_.COMMANDS, **scenarios.COMMANDS, **recording.COMMANDS, **schema.COMMANDS, **serve.COMMANDS,
-    **course.COMMANDS, **config.COMMANDS, **completion.COMMANDS,
+    **open_.COMMANDS, **scenarios.COMMANDS, **explain.COMMANDS, **recording.COMMANDS, **schema.COMMANDS,
+    **serve.COMMANDS, **course.COMMANDS, **config.COMMANDS, **completion.COMMANDS,
 }
 DEFAULT_COMMAND = "open"
 

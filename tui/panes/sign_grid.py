@@ -14,7 +14,9 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -161,8 +163,41 @@ class SignGrid:
         yield from self.lines(options.max_width)
 
 
+def cell_at(lines: list[list[Run]], params: list[ParamSigns], x: int, line: int
+            ) -> tuple[str, int, int] | tuple[str, None, None] | None:
+    """(parameter, row, column) of the glyph at (x, line); (parameter, None, None) on a block mean."""
+    labels = {p.label: p for p in params}
+    current: ParamSigns | None = None
+    row, blocks = -1, False
+    for k, runs in enumerate(lines[: line + 1]):
+        first = runs[0] if runs else ("", "")
+        if first[1] == "title" and first[0] in labels:
+            current, row, blocks = labels[first[0]], -1, False
+        elif first[0].startswith("  block means"):
+            blocks = True
+        elif current is not None:
+            row += 1
+        if k == line:
+            if current is None or row < 0 or x < 2:
+                return None
+            if blocks:
+                return current.name, None, None
+            col = (x - 2) // 2
+            shape = current.grad.shape if current.grad is not None else current.shape
+            cols = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+            return (current.name, row, col) if col < cols else None
+    return None
+
+
 class SignGridView(ScrollView, can_focus=False):
     """The pane holding the sign grid: a line-API widget, redrawn only when what it shows changes."""
+
+    class CellClicked(Message):
+        """A parameter's sign was clicked; row and col are None on a block mean of many entries."""
+
+        def __init__(self, name: str, row: int | None, col: int | None) -> None:
+            super().__init__()
+            self.name, self.row, self.col = name, row, col
 
     COMPONENT_CLASSES = {"sign-grid--raise", "sign-grid--lower", "sign-grid--zero", "sign-grid--bad",
                          "sign-grid--title", "sign-grid--dim"}
@@ -220,6 +255,14 @@ class SignGridView(ScrollView, can_focus=False):
             self._style_cache = resolve_styles(
                 {n: self.get_component_rich_style(f"sign-grid--{n}") for n in DEFAULT_STYLES})
         return self._style_cache
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        hit = cell_at(self._layout(), self.params, offset.x, offset.y + int(self.scroll_offset.y))
+        if hit is not None:
+            self.post_message(self.CellClicked(*hit))
 
     @property
     def plain(self) -> str:

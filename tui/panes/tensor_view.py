@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -79,6 +81,13 @@ class TensorView(ScrollView, can_focus=False):
     COMPONENT_CLASSES = {"tensor-view--header", "tensor-view--result", "tensor-view--summary",
                          "tensor-view--index", "tensor-view--pos", "tensor-view--neg",
                          "tensor-view--zero", "tensor-view--nonfinite"}
+
+    class CellClicked(Message):
+        """A value was clicked: which tensor, and its (row, column)."""
+
+        def __init__(self, name: str, row: int, col: int) -> None:
+            super().__init__()
+            self.name, self.row, self.col = name, row, col
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -177,6 +186,25 @@ class TensorView(ScrollView, can_focus=False):
             segs.append(Segment(cell_text(v), style))
         cells = Strip(segs).crop(int(sx) - c0 * CELL, int(sx) - c0 * CELL + view_w) if segs else Strip([])
         return Strip.join([prefix, cells.extend_cell_length(view_w, self._style("base"))])
+
+    def cell_at(self, x: int, y: int) -> tuple[str, int, int] | None:
+        """(tensor name, row, column) of the value drawn at content offset (x, y), if one is."""
+        sx, sy = self.scroll_offset
+        line = int(sy) + y
+        if not self.blocks or line >= self.virtual_size.height or x < self._index_w:
+            return None
+        b = self.blocks[bisect.bisect_right(self._starts, line) - 1]
+        r = line - b.start - (2 if b.summary else 1)
+        c = (int(sx) + x - self._index_w) // CELL
+        if not (0 <= r < b.rows and 0 <= c < b.cols):
+            return None
+        return b.tensor.name, r, c
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        cell = self.cell_at(offset.x, offset.y) if offset is not None else None
+        if cell is not None:
+            self.post_message(self.CellClicked(*cell))
 
     @property
     def plain(self) -> str:
