@@ -35,6 +35,13 @@ class ScalarFactor:
     formula: str     # how it is computed: a(1 − a), W₂[0,1], ŷ − y
     given: str       # the numbers it is computed from: "a = 0.751365"
     value: float
+    # The size of the numbers the value is a difference of, where that is larger than the value:
+    # a softmax entry a[m](δₘₖ − a[k]) is computed to about 1e-16·a[m], not 1e-16 of itself.
+    scale: float | None = None
+
+    @property
+    def size(self) -> float:
+        return abs(self.value) if self.scale is None else max(abs(self.value), self.scale)
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,7 @@ class _Sample:
         formula = "a[m](1 − a[m])" if m == to else "−a[m]·a[k]"
         given = f"a[{m}] = {_n(s[m])}" + ("" if m == to else f", a[{to}] = {_n(s[to])}")
         return ScalarFactor(name, f"∂a{sub(l)}[{m}]/∂u{sub(l)}[{to}]", f"softmax: {formula}", given,
-                            float(self.jac(l)[m, to]))
+                            float(self.jac(l)[m, to]), float(s[m]))
 
 
 def _n(x: float) -> str:
@@ -266,7 +273,7 @@ def _detail(model: Model, rec: IterationRecord, t: Target, n: int, limit: int) -
         tail = ScalarFactor(f"∂{node('u', t.layer, i)}/∂b{sub(t.layer)}[{i}]", "1", "the bias adds 1·b", "", 1.0)
     end = 1.0 if tail is None else tail.value
     group_kind = _group_node(model, ops, free)
-    if count > ENUM_CAP:
+    if count > ENUM_CAP and free:
         return _closed_form(model, rec, t, n, ops, free, sizes, tail)
 
     V = np.ones(())
