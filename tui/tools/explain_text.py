@@ -46,7 +46,7 @@ def _path(p: Path, k: int, count: int) -> list[Line]:
 
 def _sample(e: Explanation, d: SampleDetail) -> list[Line]:
     what = _per_sample(e, d.sample)
-    out: list[Line] = [("section", f"Sample {d.sample}: {what} = {n(d.value)}, the sum of {d.paths:,} path(s)")]
+    out: list[Line] = [("blank", ""), ("section", f"Sample {d.sample}: {what} = {n(d.value)}, the sum of {d.paths:,} path(s)")]
     if not d.enumerated:
         out.append(("note", f"  Too many paths to list one by one: each group's total is the derivative at the "
                             "unit it passes, as the backward pass computes it."))
@@ -71,6 +71,18 @@ def _per_sample(e: Explanation, sample: int) -> str:
     return f"∂E{sub(sample)}/∂{e.element}"
 
 
+def _reduction(e: Explanation) -> list[str]:
+    """The right-hand sides: (1/4)·(∂E₀/∂W + ∂E₁/∂W), then (1/4)·(0.1 + (−0.2)); Σ for many lines."""
+    scale = "" if e.divisor == 1 else f"(1/{e.divisor})·"
+    if len(e.per_sample) > 6:
+        return [f"{scale}Σ of the {len(e.per_sample)} lines above"]
+    names = " + ".join(_per_sample(e, s) for s in e.samples)
+    terms = " + ".join(b(v) for v in e.per_sample)
+    if len(e.per_sample) == 1:
+        return [f"{scale}{names}"] + ([f"{scale}{terms}"] if scale else [])
+    return [f"{scale}({names})", f"{scale}({terms})"] if scale else [names, terms]
+
+
 def lines(e: Explanation, scenario: str = "") -> list[Line]:
     """The whole zoom, top to bottom."""
     t = e.target
@@ -80,20 +92,18 @@ def lines(e: Explanation, scenario: str = "") -> list[Line]:
                        ("text", f"Loss of one sample: {e.sample_loss}; L = (1/N)·Σₙ Eₙ, reduced by {e.divisor_text}.")]
     for note in e.notes:
         out.append(("note", note))
-    out.append(("section", "Per sample" if len(e.samples) > 1 else "This sample"))
+    out += [("blank", ""), ("section", "Per sample" if len(e.samples) > 1 else "This sample")]
     for k, (s, v) in enumerate(zip(e.samples, e.per_sample)):
         if k == MAX_SAMPLE_LINES:
             rest = e.per_sample[k:]
             out.append(("formula", f"  … {len(rest)} more sample(s), together {n(sum(rest))}"))
             break
         out.append(("formula", f"  sample {s}: {_per_sample(e, s)} = {n(v)}"))
-    out.append(("section", "Reduction"))
-    terms = " + ".join(b(v) for v in e.per_sample) if len(e.per_sample) <= 6 else \
-        f"Σ of the {len(e.per_sample)} lines"
-    scale = "" if e.divisor == 1 else f"(1/{e.divisor})·"
-    inner = f"({terms})" if scale and len(e.per_sample) > 1 and len(e.per_sample) <= 6 else terms
+    out += [("blank", ""), ("section", "Reduction")]
     base = e.label if not e.l2 else e.label.replace("∂C/", "∂L/")
-    out.append(("formula", f"  {base} = {scale}{inner} = {n(e.reduced)}"))
+    pad = " " * (len(base) + 2)
+    for k, rhs in enumerate([*_reduction(e), n(e.reduced)]):
+        out.append(("formula", f"  {base} = {rhs}" if k == 0 else f"{pad} = {rhs}"))
     if e.l2:
         w = f"W{sub(t.layer)}[{t.index[0]},{t.index[1]}]"
         out.append(("formula", f"  + λ·{w} = {b(e.l2)}·{b(e.l2_term / e.l2)} = {n(e.l2_term)}  →  "
@@ -121,6 +131,8 @@ def markdown(e: Explanation, scenario: str = "") -> str:
         if code != fence:
             out.append("```text" if not fence else "```")
             fence = not fence
+        if kind == "blank":
+            continue
         if kind == "title":
             out.append(f"# {s}\n")
         elif kind == "section":
