@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .formatting import sub
 from .trace import Trace, a_label
-from .watch import WatchError, catalogue, normalise
+from .watch import catalogue, normalise
 
 _INDEX = re.compile(r"^\s*\[(?P<index>[^\]]*)\]\s*$")
 

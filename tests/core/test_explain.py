@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import chainstep.core.explain as ex
+import chainstep.core.explain_paths as ex
 from chainstep.core.activations import ACTIVATIONS
 from chainstep.core.explain import ExplainError, explain
 from chainstep.core.explain_target import gradient_names
