@@ -184,8 +184,7 @@ def sample_detail(model: Model, rec: IterationRecord, t: Target, n: int, limit: 
     bottom_up = np.transpose(V, tuple(reversed(range(V.ndim)))) if V.ndim else V
     flat = bottom_up.ravel()
     shape = bottom_up.shape
-    order = np.argsort(-np.abs(flat), kind="stable")
-    keep = set(range(flat.size)) if flat.size <= limit else set(order[:limit].tolist())
+    order = np.argsort(-np.abs(flat), kind="stable")   # the largest first: those are listed
 
     def path(p: int) -> Path:
         idx_bu = np.unravel_index(p, shape) if shape else ()
@@ -195,23 +194,22 @@ def sample_detail(model: Model, rec: IterationRecord, t: Target, n: int, limit: 
     groups, steps, running = [], [], 0.0
     n_groups = shape[0] if shape else 1
     per_group = flat.size // n_groups
+    listed = np.zeros(flat.size, dtype=bool)
+    listed[order[:limit]] = True
     for g in range(n_groups):
-        members = range(g * per_group, (g + 1) * per_group)
-        shown = tuple(path(p) for p in members if p in keep)
-        rest = [p for p in members if p not in keep]
-        rest_value = float(sum(flat[p] for p in rest))
-        total = 0.0
-        for p in members:
-            total += float(flat[p])
+        block, mask = flat[g * per_group:(g + 1) * per_group], listed[g * per_group:(g + 1) * per_group]
+        shown = tuple(path(g * per_group + int(p)) for p in np.flatnonzero(mask))
+        rest = int(per_group - mask.sum())
+        rest_value = float(np.sum(block[~mask]))
         for pth in shown:
             running += pth.value
             steps.append(Accumulation(" → ".join(pth.route[1:]), pth.value, running))
         if rest:
             running += rest_value
-            steps.append(Accumulation(f"{len(rest)} more path(s)" + _via_text(group_kind, g), rest_value, running))
+            steps.append(Accumulation(f"{rest} more path(s)" + _via_text(group_kind, g), rest_value, running))
         via = node(*group_kind, g) if group_kind else None
         groups.append(PathGroup(via, alt(*group_kind, g, s.L) if group_kind else None, per_group, shown,
-                                len(rest), rest_value, total))
+                                rest, rest_value, float(np.sum(block))))
     return SampleDetail(n, running, count, True, tuple(groups), tuple(steps), tail)
 
 
