@@ -72,6 +72,8 @@ def _from_step(trace: Trace, step_id: str) -> str:
 
 def resolve(trace: Trace, text: str, step_id: str | None = None) -> Target:
     """The element `text` names (optionally through `step_id`), or ExplainError saying what is allowed."""
+    if not text.strip():
+        raise ExplainError("type a gradient element, like W1[0,1], b2[0] or delta1[0,0]")
     bare = _INDEX.match(text)
     if bare and step_id is None:
         raise ExplainError(f"`{text.strip()}` names no tensor: write it like W1[0,1], or give --step")

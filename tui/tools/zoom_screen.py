@@ -17,7 +17,7 @@ STYLES = {"title": "bold", "section": "bold", "note": "italic", "formula": "", "
 
 def render(e: Explanation) -> Text:
     """The zoom's lines as one Rich Text (plain text: nothing in it is read as markup)."""
-    out = Text()
+    out = Text(no_wrap=True)   # the path tables keep their columns; the body scrolls sideways
     for kind, line in lines(e):
         style = STYLES.get(kind, "")
         if kind == "total":
@@ -35,6 +35,8 @@ class ZoomScreen(ModalScreen[None]):
         Binding("escape,z", "close", "Close"),
         Binding("down,j", "scroll(1)", "Scroll down", show=False),
         Binding("up,k", "scroll(-1)", "Scroll up", show=False),
+        Binding("right,l", "scroll_x(1)", "Scroll right", show=False),
+        Binding("left,h", "scroll_x(-1)", "Scroll left", show=False),
     ]
 
     def __init__(self, trace: Trace, iteration: int, explanation: Explanation) -> None:
@@ -44,9 +46,9 @@ class ZoomScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="zoom-dialog"):
             yield Static(Text.assemble(("Zoom: one gradient element, path by path", "bold"),
-                                       ("   ↑↓ scroll · e element · Esc closes", "dim")), id="zoom-title")
+                                       ("   ↑↓←→ scroll · e element · Esc closes", "dim")), id="zoom-title")
             with Horizontal(classes="tool-field"):
-                yield Label("Gradient element", classes="tool-label")
+                yield Label("Element", id="zoom-label")
                 yield Input(self._element_text(), id="zoom-element", classes="tool-input")
             with VerticalScroll(id="zoom-body"):
                 yield Static(render(self.explanation), id="zoom-text")
@@ -72,6 +74,9 @@ class ZoomScreen(ModalScreen[None]):
 
     def action_scroll(self, lines_: int) -> None:
         self.query_one("#zoom-body", VerticalScroll).scroll_relative(y=lines_ * 3, animate=False)
+
+    def action_scroll_x(self, columns: int) -> None:
+        self.query_one("#zoom-body", VerticalScroll).scroll_relative(x=columns * 8, animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
