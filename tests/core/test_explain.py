@@ -205,3 +205,56 @@ def test_iterations_are_counted_from_one_in_messages() -> None:
     trace = build(4, (2, 2, 1), ["sigmoid"], "sigmoid", "mse", "mean", 2, 0.0)
     with pytest.raises(ExplainError, match=r"iteration 3 is outside 1\.\.2"):
         explain(trace, 2, "W1[0,0]")
+
+
+# ---- the per-sample lines against autograd and finite differences ---------------------------
+
+def sample_loss(torch, name: str, a, u, y):
+    """Eₙ for one sample (a column), written with torch's own functions."""
+    if name == "bce":
+        return torch.nn.functional.binary_cross_entropy_with_logits(u, y, reduction="sum")
+    if name == "cross_entropy":
+        return -(y * torch.log_softmax(u, dim=0)).sum()
+    return {"mse": lambda: ((a - y) ** 2).sum(), "half_mse": lambda: (0.5 * (a - y) ** 2).sum(),
+            "mae": lambda: (a - y).abs().sum()}[name]()
+
+
+TORCH_CASES = [("sigmoid", "sigmoid", "half_mse"), ("tanh", "softmax", "mse"), ("relu", "linear", "mae"),
+               ("softmax", "sigmoid", "bce"), ("sigmoid", "softmax", "cross_entropy"), ("linear", "tanh", "mse")]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("hidden,out,loss", TORCH_CASES)
+def test_per_sample_lines_match_autograd(hidden, out, loss) -> None:
+    """The lines only the zoom shows, ∂Eₙ/∂(element) of one sample's own loss, against autograd."""
+    torch = pytest.importorskip("torch")
+    act = {"linear": lambda u: u, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+           "softmax": lambda u: torch.softmax(u, dim=0)}
+    trace = build(7, (3, 4, 3, 3), [hidden, hidden], out, loss, "mean", 4, 0.0)
+    rec = trace.record(0)
+    for element, param, index in [("W1[2,1]", "W1", (2, 1)), ("b2[1]", "b2", (1, 0)), ("W3[0,2]", "W3", (0, 2))]:
+        e = explain(trace, 0, element)
+        for n, value in zip(e.samples, e.per_sample):
+            p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in rec.params.items()}
+            a = torch.tensor(rec.x[:, n:n + 1], dtype=torch.float64)
+            for l, f in enumerate(trace.model.activations, start=1):
+                u = p[f"W{l}"] @ a + p[f"b{l}"]
+                a = act[f.name](u)
+            sample_loss(torch, loss, a, u, torch.tensor(rec.y[:, n:n + 1], dtype=torch.float64)).backward()
+            want = float(p[param].grad[index])
+            assert value == pytest.approx(want, rel=1e-10, abs=1e-13), (element, n)
+
+
+def test_per_sample_lines_match_central_differences() -> None:
+    """The same lines against (Eₙ(w + h) − Eₙ(w − h))/2h."""
+    trace = build(8, (2, 3, 2), ["tanh"], "sigmoid", "half_mse", "sum", 3, 0.0)
+    rec, model = trace.record(0), trace.model
+    e = explain(trace, 0, "W1[1,0]")
+    h = 1e-6
+    for n, value in zip(e.samples, e.per_sample):
+        def E(shift: float) -> float:
+            params = {k: v.copy() for k, v in rec.params.items()}
+            params["W1"][1, 0] += shift
+            us, as_ = model.forward(params, rec.x[:, n:n + 1])
+            return float(np.sum(0.5 * (as_[-1] - rec.y[:, n:n + 1]) ** 2))
+        assert value == pytest.approx((E(h) - E(-h)) / (2 * h), rel=1e-7, abs=1e-10)
