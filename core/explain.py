@@ -77,6 +77,7 @@ def explain(trace: Trace, iteration: int, target: Target | str, *, step_id: str 
     lam = model.l2 if t.kind == "W" else 0.0
     l2_term = lam * float(rec.params[f"W{t.layer}"][t.index]) if lam else 0.0
     total = reduced + l2_term
+    picked = samples is not None
     if samples is None:
         samples = which if len(which) <= DETAIL_SAMPLES else \
             tuple(sorted(np.argsort(-np.abs(per), kind="stable")[:DETAIL_SAMPLES].tolist()))
@@ -89,10 +90,13 @@ def explain(trace: Trace, iteration: int, target: Target | str, *, step_id: str 
         act = model.activations[-1].symbol
         notes.append(f"With {act} and {model.loss.title} together, ∂E/∂out · ∂out/∂net collapses to ŷ − y for "
                      "each output: the trace uses that exact form, and so do these paths.")
-    if any(a.name == "softmax" for a in model.activations[t.layer - 1 if t.kind != "da" else t.layer:]):
+    above = model.activations[t.layer - 1 if t.kind != "da" else t.layer:]   # the layers a path crosses
+    if model.fused_output:
+        above = above[:-1]
+    if any(a.name == "softmax" for a in above):
         notes.append("Softmax couples its outputs: a path may enter out[m] and leave through net[k] for any m, k, "
                      "with ∂out[m]/∂net[k] = a[m](δₘₖ − a[k]).")
-    if model.loss.note:
+    if model.loss.name == "mae":   # its note is about the derivative the paths start from
         notes.append(model.loss.note)
     sample_loss = f"Eₙ = {'' if model.loss.per_sample else 'Σₖ '}{model.loss.element_formula} of sample n"
     i, L = t.unit, model.depth
@@ -101,4 +105,4 @@ def explain(trace: Trace, iteration: int, target: Target | str, *, step_id: str 
     return Explanation(t, target_label(t, L, bool(lam)), element, _describe(t, L), iteration,
                        model.loss.name, sample_loss, model.reduction, N, _divisor_text(model, rec, N),
                        tuple(float(v) for v in per), which, reduced, lam, l2_term, total, matrix,
-                       total - matrix, details, model.fused_output, tuple(notes))
+                       total - matrix, details, model.fused_output, tuple(notes), picked)

@@ -91,6 +91,7 @@ class Explanation:
     details: tuple[SampleDetail, ...]
     fused: bool
     notes: tuple[str, ...]
+    picked: bool = False          # True: the caller chose the samples whose paths are written out
 
 
 def node(kind: str, l: int, i: int) -> str:

@@ -112,8 +112,8 @@ def lines(e: Explanation, scenario: str = "") -> list[Line]:
                          f"   scalar total: {n(e.total)}   difference: {diff_text(e.difference)}"))
     shown = [d.sample for d in e.details]
     if len(shown) < len(e.samples):
-        out.append(("note", f"Paths are written out for sample(s) {', '.join(map(str, shown))} "
-                            f"(the largest of {len(e.samples)})."))
+        why = "as chosen" if e.picked else f"the largest of the {len(e.samples)} lines"
+        out.append(("note", f"Paths are written out for sample(s) {', '.join(map(str, shown))} ({why})."))
     for d in e.details:
         out += _sample(e, d)
     return out
