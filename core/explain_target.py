@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .formatting import sub
 from .trace import Trace, a_label
-from .watch import catalogue, normalise
+from .watch import WatchError, catalogue, parse
 
 _INDEX = re.compile(r"^\s*\[(?P<index>[^\]]*)\]\s*$")
 
@@ -77,13 +77,13 @@ def resolve(trace: Trace, text: str, step_id: str | None = None) -> Target:
     bare = _INDEX.match(text)
     if bare and step_id is None:
         raise ExplainError(f"`{text.strip()}` names no tensor: write it like W1[0,1], or give --step")
+    try:   # the watch syntax, so an element is written the same way in w, z and `chainstep explain`
+        name, index = parse(f"_{text.strip()}" if bare else text)
+    except WatchError as exc:
+        raise ExplainError(str(exc).replace("a watch expression", "an element")) from None
     if bare:
-        name, raw = _from_step(trace, step_id), bare.group("index")
+        name = _from_step(trace, step_id)
     else:
-        m = re.match(r"^\s*(?P<name>[^\[\]\s]+)\s*(?:\[(?P<index>[^\]]*)\])?\s*$", text)
-        if not m:
-            raise ExplainError(f"`{text}` is not an element: write a gradient and an index, like W1[0,1]")
-        name, raw = normalise(m.group("name")), m.group("index")
         if name.endswith("_new"):
             name = name[:-4]
         if name in trace.model.param_names:   # W1[0,1] means the gradient of W1 at [0,1]
@@ -95,19 +95,16 @@ def resolve(trace: Trace, text: str, step_id: str | None = None) -> Target:
         raise ExplainError(f"step {step_id} does not compute {name} (it is computed at {grads[name][2]})")
     kind, layer, sid = grads[name]
     shape = catalogue(trace)[name].shape
-    if raw is None:
+    if index is None:
         raise ExplainError(f"give one element of {name}, which is {'×'.join(map(str, shape))}: "
                            f"for example {name}[0,0]")
-    try:
-        index = tuple(int(p) for p in raw.split(","))
-    except ValueError:
-        raise ExplainError(f"the index in `{text.strip()}` must be whole numbers from 0, like [0,1]") from None
+    at = ",".join(map(str, index))
     if kind == "b" and len(index) == 1:
         index = (index[0], 0)
     dims = "×".join(map(str, shape))
     if len(index) != 2 or not all(0 <= k < s for k, s in zip(index, shape)):
         rows, cols = shape
-        raise ExplainError(f"{name} is {dims}: it has no element [{raw.strip()}]; rows go from 0 to {rows - 1}"
+        raise ExplainError(f"{name} is {dims}: it has no element [{at}]; rows go from 0 to {rows - 1}"
                            f" and columns from 0 to {cols - 1}")
     if kind == "b":
         index = index[:1]
