@@ -57,6 +57,7 @@ async def test_z_asks_for_an_element_and_opens_the_zoom() -> None:
         assert "∂L/∂W₁[0,1] at iteration 1 (step backward.1.dW)" in text
         assert f"element [0,1]: {want}   scalar total: {want}" in text
         assert "Accumulation, in the order the backward pass adds them" in text
+        assert "Not reached yet" not in text
         # another element from inside the zoom (e), then Esc back to the debugger where it was
         await pilot.press("e")
         box = app.screen.query_one("#zoom-element")
@@ -84,6 +85,11 @@ async def test_a_bad_element_stays_in_the_dialog_with_what_is_allowed() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, (ZoomDialog, ZoomScreen))
+        # at the first step the gradient is not computed yet: the zoom shows it and says so
+        assert app.open_zoom("W2[0,1]")
+        await pilot.pause()
+        k = app.trace().index_of("backward.2.dW") + 1
+        assert f"Not reached yet at the cursor: step {k} (backward.2.dW)" in zoom_text(app)
 
 
 async def test_a_click_on_the_tensors_pane_zooms_on_that_value() -> None:

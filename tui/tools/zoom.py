@@ -63,7 +63,7 @@ class ZoomTools(App):
         except ExplainError as exc:
             self.notify(str(exc), title="Cannot zoom there", severity="warning", timeout=6)
             return False
-        self.push_screen(ZoomScreen(trace, iteration, e))
+        self.push_screen(ZoomScreen(trace, iteration, e, self.cursor.step))
         return True
 
     def on_tensor_view_cell_clicked(self, event: TensorView.CellClicked) -> None:

@@ -39,9 +39,18 @@ class ZoomScreen(ModalScreen[None]):
         Binding("left,h", "scroll_x(-1)", "Scroll left", show=False),
     ]
 
-    def __init__(self, trace: Trace, iteration: int, explanation: Explanation) -> None:
+    def __init__(self, trace: Trace, iteration: int, explanation: Explanation, at_step: int | None = None) -> None:
         super().__init__()
         self.trace, self.iteration, self.explanation = trace, iteration, explanation
+        self.at_step = at_step   # the cursor's step: a gradient it has not reached yet is marked so
+
+    def _ahead(self) -> Text:
+        sid = self.explanation.target.step_id
+        k = self.trace.index_of(sid)
+        if self.at_step is None or k <= self.at_step:
+            return Text("")
+        return Text(f"Not reached yet at the cursor: step {k + 1} ({sid}) of this iteration computes it.\n",
+                    "italic")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="zoom-dialog"):
@@ -51,7 +60,7 @@ class ZoomScreen(ModalScreen[None]):
                 yield Label("Element", id="zoom-label")
                 yield Input(self._element_text(), id="zoom-element", classes="tool-input")
             with VerticalScroll(id="zoom-body"):
-                yield Static(render(self.explanation), id="zoom-text")
+                yield Static(self._ahead() + render(self.explanation), id="zoom-text")
 
     def _element_text(self) -> str:
         t = self.explanation.target
@@ -65,7 +74,7 @@ class ZoomScreen(ModalScreen[None]):
             self.notify(str(exc), title="Cannot zoom there", severity="warning", timeout=6)
             return
         self.explanation = e
-        self.query_one("#zoom-text", Static).update(render(e))
+        self.query_one("#zoom-text", Static).update(self._ahead() + render(e))
         self.query_one("#zoom-body", VerticalScroll).scroll_home(animate=False)
         self.set_focus(None)
 
