@@ -258,3 +258,11 @@ def test_per_sample_lines_match_central_differences() -> None:
             us, as_ = model.forward(params, rec.x[:, n:n + 1])
             return float(np.sum(0.5 * (as_[-1] - rec.y[:, n:n + 1]) ** 2))
         assert value == pytest.approx((E(h) - E(-h)) / (2 * h), rel=1e-7, abs=1e-10)
+
+
+def test_each_delta_step_names_its_input_after_its_own_layer() -> None:
+    """The zoom looks tensors up by name; a depth-3 trace once called every ∂L/∂a input dL_da1."""
+    trace = build(9, (2, 3, 4, 2), ["tanh", "tanh"], "linear", "mse", "mean", 2, 0.0)
+    assert trace.step(0, "backward.2.delta").inputs[0].name == "dL_da2"
+    assert trace.step(0, "backward.1.delta").inputs[0].name == "dL_da1"
+    assert explain(trace, 0, "dL_da2[3,1]").target.step_id == "backward.3.da_prev"
