@@ -96,7 +96,7 @@ def explain(trace: Trace, iteration: int, target: Target | str, *, step_id: str 
     if any(a.name == "softmax" for a in above):
         notes.append("Softmax couples its outputs: a path may enter out[m] and leave through net[k] for any m, k, "
                      "with ∂out[m]/∂net[k] = a[m](δₘₖ − a[k]).")
-    if model.loss.name == "mae":   # its note is about the derivative the paths start from
+    if model.loss.name in ("mae", "output"):   # notes about the derivative the paths start from
         notes.append(model.loss.note)
     sample_loss = f"Eₙ = {'' if model.loss.per_sample else 'Σₖ '}{model.loss.element_formula} of sample n"
     i, L = t.unit, model.depth

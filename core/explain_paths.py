@@ -85,14 +85,16 @@ class _Sample:
         kind, l = op
         L, y = self.L, self.rec.y[:, self.n]
         loss = self.model.loss
+        if kind in ("loss", "fused"):
+            given = f"ŷ = {_n(self.a(L)[to])}" + (f", y = {_n(y[to])}" if loss.needs_target else "")
         if kind == "loss":
-            return ScalarFactor(f"∂E/∂{node('a', L, to)}", f"∂E/∂ŷ[{to}]", loss.derivative_formula,
-                                f"ŷ = {_n(self.a(L)[to])}, y = {_n(y[to])}", float(self.dE()[to]))
+            return ScalarFactor(f"∂E/∂{node('a', L, to)}", f"∂E/∂ŷ[{to}]", loss.derivative_formula, given,
+                                float(self.dE()[to]))
         if kind == "fused":
             act = self.model.activations[L - 1].symbol
             return ScalarFactor(f"∂E/∂{node('u', L, to)}", f"∂E/∂u{sub(L)}[{to}]",
                                 f"ŷ − y ({act} and {loss.title} together)",
-                                f"ŷ = {_n(self.a(L)[to])}, y = {_n(y[to])}", float(self.fused()[to]))
+                                given, float(self.fused()[to]))
         if kind == "weight":
             return ScalarFactor(f"∂{node('u', l, frm)}/∂{node('a', l - 1, to)}", f"W{sub(l)}[{frm},{to}]",
                                 "the weight", "", float(self.W(l)[frm, to]))
@@ -100,7 +102,7 @@ class _Sample:
         m = to if act.elementwise else frm
         name = f"∂{node('a', l, m)}/∂{node('u', l, to)}"
         if act.elementwise:
-            given = f"u = {_n(self.u(l)[to])}" if act.name == "relu" else (
+            given = f"u = {_n(self.u(l)[to])}" if act.name in ("relu", "leaky_relu") else (
                 "" if act.name == "linear" else f"a = {_n(self.a(l)[to])}")
             return ScalarFactor(name, f"{act.symbol}'(u{sub(l)}[{to}])", _rhs(act.derivative_formula), given,
                                 float(self.jac(l)[to, to]))

@@ -61,8 +61,8 @@ def _from_step(trace: Trace, step_id: str) -> str:
     if step_id not in trace.step_ids:
         raise ExplainError(f"there is no step `{step_id}`: steps with a gradient to zoom on are "
                            + ", ".join(sid for _, _, sid in gradient_names(trace).values()))
-    if step_id.startswith("update."):
-        return "d" + step_id.split(".", 1)[1]
+    if step_id.startswith("update."):   # update.W1, and an optimiser's state steps update.W1.m, ...
+        return "d" + step_id.split(".")[1]
     name = trace.specs[trace.index_of(step_id)].build(trace.record(0))[0].name
     if name not in gradient_names(trace):
         raise ExplainError(f"{step_id} computes {name}, which is not a gradient of the loss: zoom on one of "

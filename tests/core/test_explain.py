@@ -215,12 +215,15 @@ def sample_loss(torch, name: str, a, u, y):
         return torch.nn.functional.binary_cross_entropy_with_logits(u, y, reduction="sum")
     if name == "cross_entropy":
         return -(y * torch.log_softmax(u, dim=0)).sum()
+    from chainstep.core.losses import HUBER_DELTA
     return {"mse": lambda: ((a - y) ** 2).sum(), "half_mse": lambda: (0.5 * (a - y) ** 2).sum(),
-            "mae": lambda: (a - y).abs().sum()}[name]()
+            "mae": lambda: (a - y).abs().sum(), "output": lambda: a.sum(),
+            "huber": lambda: torch.nn.functional.huber_loss(a, y, reduction="sum", delta=HUBER_DELTA)}[name]()
 
 
 TORCH_CASES = [("sigmoid", "sigmoid", "half_mse"), ("tanh", "softmax", "mse"), ("relu", "linear", "mae"),
-               ("softmax", "sigmoid", "bce"), ("sigmoid", "softmax", "cross_entropy"), ("linear", "tanh", "mse")]
+               ("softmax", "sigmoid", "bce"), ("sigmoid", "softmax", "cross_entropy"), ("linear", "tanh", "mse"),
+               ("leaky_relu", "linear", "huber"), ("tanh", "sigmoid", "output")]
 
 
 @pytest.mark.torch
@@ -228,8 +231,10 @@ TORCH_CASES = [("sigmoid", "sigmoid", "half_mse"), ("tanh", "softmax", "mse"), (
 def test_per_sample_lines_match_autograd(hidden, out, loss) -> None:
     """The lines only the zoom shows, ∂Eₙ/∂(element) of one sample's own loss, against autograd."""
     torch = pytest.importorskip("torch")
+    from chainstep.core.activations import LEAKY_SLOPE
     act = {"linear": lambda u: u, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-           "softmax": lambda u: torch.softmax(u, dim=0)}
+           "softmax": lambda u: torch.softmax(u, dim=0),
+           "leaky_relu": lambda u: torch.nn.functional.leaky_relu(u, LEAKY_SLOPE)}
     trace = build(7, (3, 4, 3, 3), [hidden, hidden], out, loss, "mean", 4, 0.0)
     rec = trace.record(0)
     for element, param, index in [("W1[2,1]", "W1", (2, 1)), ("b2[1]", "b2", (1, 0)), ("W3[0,2]", "W3", (0, 2))]:
@@ -266,3 +271,17 @@ def test_each_delta_step_names_its_input_after_its_own_layer() -> None:
     assert trace.step(0, "backward.2.delta").inputs[0].name == "dL_da2"
     assert trace.step(0, "backward.1.delta").inputs[0].name == "dL_da1"
     assert explain(trace, 0, "dL_da2[3,1]").target.step_id == "backward.3.da_prev"
+
+
+def test_the_gradient_of_the_input_when_the_trace_has_it() -> None:
+    plain = build(10, (3, 4, 2), ["tanh"], "sigmoid", "mse", "mean", 2, 0.0)
+    with pytest.raises(ExplainError, match="not a gradient this trace shows"):
+        explain(plain, 0, "dL_dx[1,0]")
+    m = plain.model
+    model = Model(m.sizes, m.activations, m.loss, m.reduction, m.l2, m.lr, input_grad=True)
+    trace = Trace(model, plain.params_at(0), plain.x, plain.y, 2)
+    e = explain(trace, 0, "dL_dx[2,1]", limit=ALL)
+    assert e.target.step_id == "backward.1.da_prev" and e.label == "∂L/∂x[2,1]"
+    paths = [p for g in e.details[0].groups for p in g.shown]
+    assert len(paths) == 2 * 4 and paths[0].route[-1] == "out₀[2]"
+    assert close(sum(p.value for p in paths) / e.divisor, e.matrix, sum(abs(p.value) for p in paths))
