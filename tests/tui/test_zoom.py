@@ -1,4 +1,4 @@
-"""The zoom in the app: opened by z and by clicks, bad elements a notice, the numbers those of the trace."""
+"""The zoom in the app: opened by x and by clicks, bad elements a notice, the numbers those of the trace."""
 from __future__ import annotations
 
 from chainstep.core.formatting import num
@@ -39,11 +39,11 @@ async def go(app, pilot, step_id: str) -> None:
     await pilot.pause()
 
 
-async def test_z_asks_for_an_element_and_opens_the_zoom() -> None:
+async def test_x_asks_for_an_element_and_opens_the_zoom() -> None:
     app = ChainstepApp(load_scenario("xor"))
     async with app.run_test(size=SIZE) as pilot:
         await go(app, pilot, "backward.1.dW")
-        await pilot.press("z")
+        await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ZoomDialog)
         field = app.screen.query_one("Input")
@@ -73,7 +73,7 @@ async def test_z_asks_for_an_element_and_opens_the_zoom() -> None:
 async def test_a_bad_element_stays_in_the_dialog_with_what_is_allowed() -> None:
     app = ChainstepApp(load_scenario("xor"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("z")
+        await pilot.press("x")
         await pilot.pause()
         field = app.screen.query_one("Input")
         for text, message in [("W1[7,0]", "has no element [7,0]"), ("u1[0,0]", "not a gradient")]:
@@ -168,5 +168,5 @@ iterations: 2
 def test_the_key_has_a_description_for_the_help() -> None:
     app = ChainstepApp(load_scenario("xor"))
     rows = {keys: (desc, tip) for keys, desc, tip in binding_rows(app, all_bindings(app))}
-    desc, tip = next(v for k, v in rows.items() if k.split(",")[0].strip().lower() == "z")
+    desc, tip = next(v for k, v in rows.items() if k.split(",")[0].strip().lower() == "x")
     assert desc == "Zoom" and "chain-rule path" in tip

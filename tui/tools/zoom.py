@@ -1,4 +1,4 @@
-"""The zoom tool mixed into the app: z asks for a gradient element; a click on a value opens it too."""
+"""The zoom tool mixed into the app: x asks for a gradient element; a click on a value opens it too."""
 from __future__ import annotations
 
 from textual.app import App
@@ -24,7 +24,7 @@ class ZoomTools(App):
     """Opens the zoom at the cursor's iteration; bad elements become a notice, never a traceback."""
 
     BINDINGS = [
-        Binding("z", "zoom", "Zoom", show=False,
+        Binding("x", "zoom", "Zoom", show=False,
                 tooltip="One gradient element as scalars: per-sample lines, the reduction and every chain-rule "
                         "path (a click on a value of the Tensors pane or the sign grid opens it too)"),
     ]

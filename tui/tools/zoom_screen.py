@@ -27,12 +27,12 @@ def render(e: Explanation) -> Text:
 
 
 class ZoomScreen(ModalScreen[None]):
-    """Opened by z (asks for the element) or a click on a value of the Tensors pane or the sign grid."""
+    """Opened by x (asks for the element) or a click on a value of the Tensors pane or the sign grid."""
 
     AUTO_FOCUS = ""   # the screen's keys have the keyboard until e puts it in the element field
     BINDINGS = [
         Binding("e", "edit", "Element…", tooltip="Zoom on another element, e.g. W2[0,1] or delta1[0,0]"),
-        Binding("escape,z", "close", "Close"),
+        Binding("escape,x", "close", "Close"),
         Binding("down,j", "scroll(1)", "Scroll down", show=False),
         Binding("up,k", "scroll(-1)", "Scroll up", show=False),
         Binding("right,l", "scroll_x(1)", "Scroll right", show=False),
