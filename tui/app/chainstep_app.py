@@ -20,6 +20,7 @@ from ..tools.debugger import DebuggerTools
 from ..tools.zoom import ZoomTools
 from .palette import ChainstepCommands
 from .jumps import TraceJumps
+from .layout import PaneLayout
 from .loading import ScenarioLoading
 from .served import ServedDownloads
 from ..recording.recorder import RecordingControls
@@ -40,7 +41,7 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioLoading, ServedDownloads,
+class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTools, ScenarioLoading, ServedDownloads,
                    RecordingControls, RememberedSession, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
@@ -64,14 +65,9 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
         Binding("left_square_bracket", "prev_part", "Part−", tooltip="Previous part of the scenario"),
         Binding("r", "restart", "Restart", tooltip="First step of the first iteration"),
         Binding("o", "open_picker", "Open", tooltip="Open another bundled scenario"),
-        Binding("shift+down", "scroll_tensors(0, 1)", "Tensors↓", show=False,
-                tooltip="Scroll the tensors pane down a page (the mouse wheel works too)"),
-        Binding("shift+up", "scroll_tensors(0, -1)", "Tensors↑", show=False, tooltip="Scroll the tensors pane up a page"),
-        Binding("shift+right", "scroll_tensors(1, 0)", "Tensors→", show=False,
-                tooltip="Scroll the tensors pane right (shift+wheel too)"),
-        Binding("shift+left", "scroll_tensors(-1, 0)", "Tensors←", show=False, tooltip="Scroll the tensors pane left"),
         Binding("escape", "cancel_jump", "Cancel jump", show=False,
                 tooltip="Stop computing a far jump"),
+        *PaneLayout.LAYOUT_BINDINGS,
         *QuizControls.QUIZ_BINDINGS,
     ]
 
@@ -119,6 +115,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
         self.signs.border_subtitle = "brighter = larger"
         self.loss.border_title = "Loss"
         self._check_size()
+        self.watch(self.screen, "maximized", self._maximised, init=False)
         self.show_position()
         self.quiz_mount()
         self.call_after_refresh(self._settle_heap)
@@ -139,6 +136,12 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
+        self.call_after_refresh(self.fit_panes)
+
+    def _maximised(self, widget: object) -> None:
+        if widget is None:   # restored (M, Esc or the command palette): sizes from the content again
+            self._fitted = ()
+            self.call_after_refresh(self.fit_panes)
 
     def _check_size(self, w: int | None = None, h: int | None = None) -> None:
         if w is None or h is None:
@@ -201,6 +204,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
         self.quiz_show()
+        self.fit_panes()
         self._schedule_warm()
 
     def _schedule_warm(self) -> None:
@@ -288,11 +292,6 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
         trace = self.trace(self.aim.part)
         if step_id in trace.step_ids:
             self.go(self.aim.at(step=trace.index_of(step_id)))
-
-    def action_scroll_tensors(self, dx: int, dy: int) -> None:
-        """Page through a big tensor from the keyboard."""
-        view = self.tensors.scrollable_content_region
-        self.tensors.scroll_relative(dx * max(1, view.width - 8), dy * max(1, view.height - 1), animate=False)
 
     def action_cancel_jump(self) -> None:
         self.cancel_jump() or self.cancel_search() or self.cancel_loading()

@@ -13,7 +13,7 @@ from ...core.formatting import num
 MAX_POINTS = 400   # more points than a terminal has columns only costs time
 
 
-class LossChart(PlotextPlot, can_focus=False):
+class LossChart(PlotextPlot, can_focus=True):
     """A plotext line chart; non-finite costs are left out of the line and reported in the title."""
 
     def __init__(self, **kwargs) -> None:

@@ -23,7 +23,7 @@ class Column:
     width: int
 
 
-class NetworkView(Widget):
+class NetworkView(Widget, can_focus=True):
     """Draws the model; the current step's tensors are highlighted. Click a layer to go to it."""
 
     COMPONENT_CLASSES = {"network-view--node", "network-view--hot", "network-view--edge",

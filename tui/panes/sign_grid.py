@@ -189,7 +189,7 @@ def cell_at(lines: list[list[Run]], params: list[ParamSigns], x: int, line: int
     return None
 
 
-class SignGridView(ScrollView, can_focus=False):
+class SignGridView(ScrollView, can_focus=True, inherit_bindings=False):
     """The pane holding the sign grid: a line-API widget, redrawn only when what it shows changes."""
 
     class CellClicked(Message):
@@ -240,6 +240,12 @@ class SignGridView(ScrollView, can_focus=False):
 
     def on_resize(self) -> None:
         self._layout()
+        set_virtual_size(self, Size(self._width, steady(len(self._lines or ()), self.scrollable_content_region.height)))
+
+    @property
+    def content_rows(self) -> int:
+        """Rows the grid takes at the pane's width (the layout sizes the pane by it)."""
+        return len(self._layout())
 
     def render_line(self, y: int) -> Strip:
         lines = self._layout()

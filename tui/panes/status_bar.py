@@ -20,6 +20,8 @@ class StatusBar(Widget):
         self._fields: tuple = ()
         self._extras: dict[str, str] = {}
         self._runs: list[tuple[str, str]] = []
+        self._variants: list[list[tuple[str, str]]] = [[]]
+        self._fitted_width = -1
         self._style_cache: dict[str, Style] | None = None
 
     def show(self, scenario: str, part: int, parts: int, iteration: int, iterations: int,
@@ -44,18 +46,37 @@ class StatusBar(Widget):
         return self._extras.get(key)
 
     def _redraw(self) -> None:
+        self._variants = [self._build(level) for level in range(4)]
+        self._runs = self._variants[0]
+        self._fitted_width = -1
+        self.refresh()
+
+    def _build(self, level: int) -> list[tuple[str, str]]:
+        """The line at one level of abbreviation: 0 in full, 3 as short as it gets."""
         runs: list[tuple[str, str]] = []
         for extra in self._extras.values():
             runs += [(f" {extra} ", "extra"), (" ", "")]
         if self._fields:
             scenario, part, parts, it, its, k, ks, phase, sid = self._fields
-            runs.append((scenario, "key"))
+            words = (("  part ", "  iteration ", "  step "), ("  part ", "  iter ", "  step "),
+                     (" p", " it ", " st "), (" p", " ", " "))[level]
+            runs.append((scenario if level < 3 or len(scenario) <= 12 else scenario[:11] + "…", "key"))
             if parts > 1:
-                runs += [("  part ", ""), (f"{part}/{parts}", "key")]
-            runs += [("  iteration ", ""), (f"{it}/{its}", "key"), ("  step ", ""), (f"{k}/{ks}", "key"),
-                     ("  ", ""), (f" {phase} ", phase if phase in PHASES else "key"), (f"  {sid}", "")]
-        self._runs = runs
-        self.refresh()
+                runs += [(words[0], ""), (f"{part}/{parts}", "key")]
+            runs += [(words[1], ""), (f"{it}/{its}", "key"), (words[2], ""), (f"{k}/{ks}", "key"),
+                     (" " if level > 1 else "  ", ""),
+                     (f" {phase if level < 2 else phase[:4]} ", phase if phase in PHASES else "key")]
+            if level < 3:
+                runs.append((f"  {sid}" if level < 2 else f" {sid}", ""))
+        return runs
+
+    def _fit(self, width: int) -> list[tuple[str, str]]:
+        """The fullest variant that fits `width` cells: the line abbreviates rather than cuts."""
+        if width != self._fitted_width:
+            self._fitted_width = width
+            self._runs = next((v for v in self._variants if sum(len(t) for t, _ in v) <= width),
+                              self._variants[-1])
+        return self._runs
 
     def notify_style_update(self) -> None:
         self._style_cache = None
@@ -73,9 +94,9 @@ class StatusBar(Widget):
         st = self._styles()
         if y:
             return Strip.blank(width, st[""])
-        return Strip([Segment(t, st[k]) for t, k in self._runs]).crop_extend(0, width, st[""])
+        return Strip([Segment(t, st[k]) for t, k in self._fit(width)]).crop_extend(0, width, st[""])
 
     @property
     def plain(self) -> str:
-        """The text shown, for tests and recordings."""
-        return "".join(t for t, _ in self._runs)
+        """The line in full, for tests and recordings (a narrow terminal shows it abbreviated)."""
+        return "".join(t for t, _ in self._variants[0])

@@ -23,6 +23,8 @@ Line = list[Run]
 def preview(value: np.ndarray, limit: int = 64) -> str:
     """Values of a tensor as one short line: rows split by `;`, cut with … past `limit` chars."""
     arr = np.asarray(value, dtype=np.float64)
+    if limit < 12:   # not even two numbers fit: the shape says what is there
+        return f"⟨{shape_of(arr)}⟩"
     if arr.ndim < 2:
         arr = arr.reshape(1, -1)
     out = ""
@@ -30,7 +32,7 @@ def preview(value: np.ndarray, limit: int = 64) -> str:
         for c, v in enumerate(row):
             piece = ("; " if r and not c else (", " if c else "")) + num(v)
             if len(out) + len(piece) > limit:
-                return "[" + out + " …]"
+                return "[" + out + " …]" if out else f"⟨{shape_of(arr)}⟩"
             out += piece
     return "[" + out + "]"
 
@@ -39,8 +41,12 @@ def shape_of(value: np.ndarray) -> str:
     return "×".join(str(s) for s in np.shape(value)) or "1"
 
 
-def step_lines(step: Step) -> list[Line]:
-    """The pane's content as lines of styled runs; factor labels link to the step that made them."""
+def step_lines(step: Step, width: int = 80) -> list[Line]:
+    """The pane's content as lines of styled runs; factor labels link to the step that made them.
+
+    A factor's values take one line fitted to `width` (or share the factor's line when both fit),
+    so a big tensor never wraps into a cut-off second line.
+    """
     ph = step.phase if step.phase in ("forward", "loss", "backward", "update") else "forward"
     lines: list[Line] = [
         [(f" {step.phase.upper()} ", f"badge-{ph}", None), (" ", "text", None), (step.title, "title", None)],
@@ -58,19 +64,26 @@ def step_lines(step: Step) -> list[Line]:
         lines += [[], [("Chain rule, factor by factor" if product else "Made from", "title", None),
                        ("  (click a factor to visit its step)" if product else "  (click one to visit its step)",
                         "dim", None)]]
-        width = max(len(f.label) for f in step.factors)
-        for i, f in enumerate(step.factors):
+        label_w = max(len(f.label) for f in step.factors)
+        for f in step.factors:
             line: Line = [(join_sign(f.op), "text", None),
-                          (f.label.ljust(width), "link" if f.step_id else "title", f.step_id),
+                          (f.label.ljust(label_w), "link" if f.step_id else "title", f.step_id),
                           (f" {shape_of(f.value)}", "dim", None)]
             if f.formula:
                 line.append((f"  {f.formula}", "dim", None))
-            lines.append(line)
-            lines.append([(f"   {' ' * width} = {preview(f.value)}", "text", None)])
+            used = sum(len(t) for t, _, _ in line)
+            if width - used >= 24:   # room for the values on the factor's own line
+                line.append((f"  = {preview(f.value, width - used - 8)}", "text", None))
+                lines.append(line)
+            else:
+                lines.append(line)
+                indent = f"   {' ' * label_w} = "
+                lines.append([(indent + preview(f.value, width - len(indent) - 4), "text", None)])
         if product and step.result.value.size:
+            head = f"= {step.result.label} {shape_of(step.result.value)} = "
             lines.append([("= ", "text", None), (step.result.label, "title", None),
                           (f" {shape_of(step.result.value)}", "dim", None),
-                          (f" = {preview(step.result.value)}", "text", None)])
+                          (f" = {preview(step.result.value, width - len(head) - 4)}", "text", None)])
         elif product:   # a quiz question waits: the result is hidden (its label already ends in "= ?")
             lines.append([("= ", "text", None), (step.result.label, "title", None)])
     return lines
@@ -122,8 +135,12 @@ def _words(text: str) -> list[str]:
     return words
 
 
-class StepView(ScrollView, can_focus=False):
-    """What this step computes and why; scrolls when the chain rule is long."""
+class StepView(ScrollView, can_focus=True, inherit_bindings=False):
+    """What this step computes and why; sized to its content, scrolls when the terminal is too small.
+
+    Focusable (Tab) so it can be maximised and scrolled, but without ScrollView's arrow-key
+    bindings: the arrows step the debugger.
+    """
 
     COMPONENT_CLASSES = {
         "step-view--text", "step-view--title", "step-view--dim", "step-view--note", "step-view--error",
@@ -133,7 +150,9 @@ class StepView(ScrollView, can_focus=False):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._key: object = None
+        self._step: Step | None = None
         self._lines: list[Line] = []
+        self._lines_width = -1   # the width `_lines` were fitted to
         self._strips: list[Strip] = []
         self._width = -1
         self._style_cache: dict[str, Style] | None = None
@@ -145,21 +164,28 @@ class StepView(ScrollView, can_focus=False):
             return
         if len(self._prepared) > 8:
             self._prepared.clear()
-        lines = step_lines(step)
-        self._prepared[key] = (lines, self._width, self._draw(lines, self._width) if self._width > 0 else [])
+        if self._width <= 0:
+            return
+        lines = step_lines(step, self._width)
+        self._prepared[key] = (lines, self._width, self._draw(lines, self._width))
 
     def show(self, step: Step, key: object = None) -> None:
         key = key if key is not None else (step.id, step.iteration, id(step))
         if key == self._key:
             return
         self._key = key
+        self._step = step
         old_strips, old_width, old_y = self._strips, self._width, self.scroll_offset.y
         prepared = self._prepared.pop(key, None)
         if prepared is not None and prepared[1] == self.scrollable_content_region.width and prepared[2]:
             self._lines, self._width, self._strips = prepared
+            self._lines_width = self._width
             set_virtual_size(self, Size(self._width, steady(len(self._strips), self.scrollable_content_region.height)))
         else:
-            self._lines = prepared[0] if prepared is not None else step_lines(step)
+            width = self.scrollable_content_region.width
+            fits = prepared is not None and prepared[1] == width
+            self._lines = prepared[0] if fits else step_lines(step, width if width > 0 else 80)
+            self._lines_width = width
             self._width = -1
             self._wrap()
         if old_y or old_width != self._width:
@@ -177,7 +203,7 @@ class StepView(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         self._style_cache = None
         self._prepared.clear()
-        self._width = -1
+        self._width = self._lines_width = -1
         super().notify_style_update()
 
     def _styles(self) -> dict[str, Style]:
@@ -206,12 +232,30 @@ class StepView(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         if width != self._width and width > 0:
             self._width = width
+            if self._step is not None and self._lines_width != width:
+                self._lines = step_lines(self._step, width)
+                self._lines_width = width
             self._strips = self._draw(self._lines, width)
             set_virtual_size(self, Size(width, steady(len(self._strips), self.scrollable_content_region.height)))
         return self._strips
 
     def on_resize(self) -> None:
         self._wrap()
+        # The layout gives the pane a new height as steps change: the scroll range follows it.
+        set_virtual_size(self, Size(max(self._width, 1),
+                                    steady(len(self._strips), self.scrollable_content_region.height)))
+
+    def rows_needed(self, width: int) -> int:
+        """How many rows the shown step takes at `width` cells (the layout sizes the pane by it)."""
+        if width <= 0 or self._step is None:
+            return len(self._strips)
+        if width == self._width:
+            return len(self._strips)
+        return sum(len(wrap(line, width)) for line in step_lines(self._step, width))
+
+    def page(self, dx: int, dy: int) -> None:
+        """Scroll by a page (dy = ±1); the pane wraps its lines, so there is nothing sideways."""
+        self.scroll_relative(0, dy * max(1, self.scrollable_content_region.height - 1), animate=False)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -75,7 +75,7 @@ def _summary(t: Tensor) -> str | None:
     return text
 
 
-class TensorView(ScrollView, can_focus=False):
+class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
     """Inputs, then the result, each with its shape; values coloured by sign."""
 
     COMPONENT_CLASSES = {"tensor-view--header", "tensor-view--result", "tensor-view--summary",
