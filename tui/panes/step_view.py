@@ -14,7 +14,7 @@ from textual.strip import Strip
 
 from ...core.formatting import join_sign, num
 from ...core.trace import Step
-from ._lines import set_virtual_size, steady
+from ._lines import set_virtual_size
 
 Run = tuple[str, str, str | None]   # text, style key, step id it links to (or None)
 Line = list[Run]
@@ -180,7 +180,7 @@ class StepView(ScrollView, can_focus=True, inherit_bindings=False):
         if prepared is not None and prepared[1] == self.scrollable_content_region.width and prepared[2]:
             self._lines, self._width, self._strips = prepared
             self._lines_width = self._width
-            set_virtual_size(self, Size(self._width, steady(len(self._strips), self.scrollable_content_region.height)))
+            set_virtual_size(self, Size(self._width, max(1, len(self._strips))))
         else:
             width = self.scrollable_content_region.width
             fits = prepared is not None and prepared[1] == width
@@ -236,14 +236,15 @@ class StepView(ScrollView, can_focus=True, inherit_bindings=False):
                 self._lines = step_lines(self._step, width)
                 self._lines_width = width
             self._strips = self._draw(self._lines, width)
-            set_virtual_size(self, Size(width, steady(len(self._strips), self.scrollable_content_region.height)))
+            set_virtual_size(self, Size(width, max(1, len(self._strips))))
         return self._strips
 
     def on_resize(self) -> None:
         self._wrap()
-        # The layout gives the pane a new height as steps change: the scroll range follows it.
+        # The layout gives the pane the height of its content; the virtual size is that content
+        # exactly, so no scrollbar comes and goes while the pane is resized to it.
         set_virtual_size(self, Size(max(self._width, 1),
-                                    steady(len(self._strips), self.scrollable_content_region.height)))
+                                    max(1, len(self._strips))))
 
     def rows_needed(self, width: int) -> int:
         """How many rows the shown step takes at `width` cells (the layout sizes the pane by it)."""
