@@ -69,6 +69,7 @@ async def test_stepping_back_shows_exactly_what_stepping_forward_showed(xor) -> 
     app = ChainstepApp(xor)
     n = xor.parts[0].trace.n_steps
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()                 # the first layout, fitted to the first step
         forward = [panes(app)]
         for _ in range(2 * n):              # every step of two iterations, and into the third
             await pilot.press("space")
@@ -452,3 +453,20 @@ async def test_quiz_keys_z_a_and_enter() -> None:
         assert app.quiz_panel.state == "revealed" and "quiz 2/2" in app.status.plain
         await pilot.press("enter")
         assert where(app) == (1, 1, 5)
+
+
+async def test_m_maximises_the_step_pane_and_s_swaps_panes_when_compact(xor) -> None:
+    app = ChainstepApp(xor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("M")
+        assert app.screen.maximized is app.step_view
+        await pilot.press("M")
+        assert app.screen.maximized is None
+        await pilot.press("s")                          # wide enough for every pane: only a notice
+        await pilot.pause()
+        assert not app.screen.has_class("-side")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen.has_class("-side") and app.signs.region.height > 0

@@ -46,6 +46,7 @@ class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTool
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
+    AUTO_FOCUS = None   # the panes take the focus by Tab; until then every key steps the debugger
     TITLE = "chainstep"
     COMMANDS = App.COMMANDS | {ChainstepCommands}
     BINDINGS = [

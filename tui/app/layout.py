@@ -59,6 +59,8 @@ class PaneLayout:
         if screen.maximized is not None:
             return
         left, right = self.query_one("#left"), self.query_one("#right")   # type: ignore[attr-defined]
+        if not left.size.height:   # not laid out yet: the first resize fits the panes
+            return
         width = self.size.width   # type: ignore[attr-defined]
         compact = width < COMPACT_WIDTH
         if compact != self.compact:

@@ -97,6 +97,7 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         self._index_w = 4
         self._style_cache: dict[str, Style] | None = None
         self._rows: dict[tuple, tuple[np.ndarray, Strip]] = {}
+        self._extent = (1, 1)   # the content's width and lines
 
     def prepare(self, step: Step) -> None:
         """Compute the summaries of a step that may be shown next, off the key path."""
@@ -124,11 +125,21 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         max_rows = max((b.rows for b in blocks), default=1)
         self._index_w = len(str(max_rows - 1)) + 2
         width = self._index_w + max((b.cols for b in blocks), default=1) * CELL
+        self._extent = (width, line)
+        self._fit_virtual_size()
         view = self.scrollable_content_region
-        set_virtual_size(self, Size(steady(width, view.width, CELL), steady(line, view.height)))
         self.scroll_to(0, 0, animate=False)
         # The content only: a whole-widget refresh would also redraw the border and scrollbars.
         self.refresh_lines(int(self.scroll_offset.y), view.height)
+
+    def _fit_virtual_size(self) -> None:
+        width, lines = self._extent
+        view = self.scrollable_content_region
+        set_virtual_size(self, Size(steady(width, view.width, CELL), steady(lines, view.height)))
+
+    def on_resize(self) -> None:
+        # The layout resizes this pane as steps change: a scrollbar only while the content overflows.
+        self._fit_virtual_size()
 
     def _style(self, name: str) -> Style:
         if self._style_cache is None:
