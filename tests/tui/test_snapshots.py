@@ -1,48 +1,40 @@
-"""Screenshots of key states of the xor scenario, compared with the accepted ones in __snapshots__.
+"""Screenshots of key states, compared with the accepted ones in __snapshots__.
 
-Update them after a deliberate change of the look with `pytest tests/tui/test_snapshots.py
---snapshot-update`, and look at the SVGs before committing.
+A forward, a loss, a gradient and an update step of xor at five terminal sizes (the compact layout
+below 100 columns), plus help and the too-small notice. Update them after a deliberate change of
+the look with `pytest tests/tui/test_snapshots.py --snapshot-update`, then look at the SVGs (see
+README, "Looking at the screen") before committing.
 """
 from __future__ import annotations
 
+import pytest
+
 from chainstep.core.scenario import load_scenario
 from chainstep.tui.app import ChainstepApp
+
+SIZES = [(60, 20), (80, 24), (100, 30), (120, 40), (200, 60)]
+STEPS = {"forward": "forward.1.u", "loss": "loss.L", "gradient": "backward.1.dW", "update": "update.W1"}
 
 
 def xor_app() -> ChainstepApp:
     return ChainstepApp(load_scenario("xor"))
 
 
-def test_first_step_120x40(snap_compare) -> None:
-    assert snap_compare(xor_app(), terminal_size=(120, 40))
+def at(step_id: str):
+    async def go(pilot) -> None:
+        pilot.app.action_jump(step_id)
+        await pilot.pause()
+    return go
 
 
-def test_loss_step_120x40(snap_compare) -> None:
-    assert snap_compare(xor_app(), press=["down"], terminal_size=(120, 40))
-
-
-def test_chain_rule_of_first_layer_weights_120x40(snap_compare) -> None:
-    assert snap_compare(xor_app(), press=["g", *"backward.1.dW", "enter"], terminal_size=(120, 40))
-
-
-def test_second_iteration_update_120x40(snap_compare) -> None:
-    assert snap_compare(xor_app(), press=["e", "e"], terminal_size=(120, 40))
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("kind", list(STEPS))
+def test_step(snap_compare, kind: str, size: tuple[int, int]) -> None:
+    assert snap_compare(xor_app(), run_before=at(STEPS[kind]), terminal_size=size)
 
 
 def test_help_120x40(snap_compare) -> None:
     assert snap_compare(xor_app(), press=["question_mark"], terminal_size=(120, 40))
-
-
-def test_first_step_80x24(snap_compare) -> None:
-    assert snap_compare(xor_app(), terminal_size=(80, 24))
-
-
-def test_gradient_of_the_prediction_80x24(snap_compare) -> None:
-    assert snap_compare(xor_app(), press=["down", "down"], terminal_size=(80, 24))
-
-
-def test_chain_rule_200x60(snap_compare) -> None:
-    assert snap_compare(xor_app(), press=["g", *"backward.1.dW", "enter"], terminal_size=(200, 60))
 
 
 def test_too_small_40x12(snap_compare) -> None:

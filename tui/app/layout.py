@@ -66,6 +66,7 @@ class PaneLayout:
         if compact != self.compact:
             self.compact = compact
             screen.set_class(compact, "-compact")
+            self.step_view.border_subtitle = "s: network, signs, loss" if compact else ""   # type: ignore
             self.refresh_bindings()   # type: ignore[attr-defined]
             self.call_after_refresh(self.fit_panes)   # type: ignore[attr-defined]
             return
@@ -99,7 +100,9 @@ class PaneLayout:
             self.notify("The network, signs and loss are already in view: s swaps panes only under "  # type: ignore
                         f"{COMPACT_WIDTH} columns", timeout=3)
             return
-        self.step_view.screen.toggle_class("-side")   # type: ignore[attr-defined]
+        screen = self.step_view.screen   # type: ignore[attr-defined]
+        screen.toggle_class("-side")
+        self.loss.border_subtitle = "s: back to the step" if screen.has_class("-side") else ""  # type: ignore
         self._fitted = ()
         self.call_after_refresh(self.fit_panes)   # type: ignore[attr-defined]
 
