@@ -39,3 +39,11 @@ def test_help_120x40(snap_compare) -> None:
 
 def test_too_small_40x12(snap_compare) -> None:
     assert snap_compare(xor_app(), terminal_size=(40, 12))
+
+
+def test_the_readme_picture_is_the_current_gradient_snapshot() -> None:
+    """README's hero picture is the 120×40 gradient step, regenerated with the snapshots."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    snap = Path(__file__).parent / "__snapshots__" / "test_snapshots" / "test_step[gradient-120x40].svg"
+    assert (root / "docs" / "chainstep.svg").read_text() == snap.read_text()
