@@ -206,6 +206,8 @@ class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTool
         self.debugger_show()
         self.quiz_show()
         self.fit_panes()
+        # Again once laid out: a question pane that came or went changes the room the panes have.
+        self.call_after_refresh(self.fit_panes)
         self._schedule_warm()
 
     def _schedule_warm(self) -> None:
