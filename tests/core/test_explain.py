@@ -11,6 +11,7 @@ from chainstep.core.explain import ExplainError, explain
 from chainstep.core.explain_target import gradient_names
 from chainstep.core.losses import LOSSES
 from chainstep.core.network import Model
+from chainstep.core.testing import random_trace
 from chainstep.core.trace import Trace
 
 ALL = 10 ** 9   # a path limit no test network reaches: every path listed with its factors
@@ -18,21 +19,7 @@ ALL = 10 ** 9   # a path limit no test network reaches: every path listed with i
 
 def build(seed: int, sizes: tuple[int, ...], hidden: list[str], out: str, loss: str, reduction: str,
           samples: int, l2: float) -> Trace:
-    rng = np.random.default_rng(seed)
-    acts = tuple(ACTIVATIONS[a] for a in [*hidden, out])
-    model = Model(sizes, acts, LOSSES[loss], reduction, l2, 0.1)
-    params = {}
-    for l in range(1, len(sizes)):
-        params[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1]))
-        params[f"b{l}"] = rng.normal(size=(sizes[l], 1)) * 0.3
-    x = rng.normal(size=(sizes[0], samples))
-    if loss == "cross_entropy":
-        y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], samples)]
-    elif loss == "bce":
-        y = (rng.random((sizes[-1], samples)) > 0.5).astype(float)
-    else:
-        y = rng.normal(size=(sizes[-1], samples))
-    return Trace(model, params, x, y, 2)
+    return random_trace(sizes, [*hidden, out], loss, reduction, l2, seed, samples, iterations=2)
 
 
 def outputs_for(loss: str) -> list[str]:

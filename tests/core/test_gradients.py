@@ -1,15 +1,13 @@
 """Every gradient step of the trace against central finite differences, for every loss, activation
 and reduction the engine supports."""
-import itertools
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from chainstep.core.activations import ACTIVATIONS
 from chainstep.core.gradcheck import check_trace, gradient_step_ids
 from chainstep.core.losses import LOSSES
-from chainstep.core.network import Model
+from chainstep.core.testing import random_trace
 from chainstep.core.trace import Trace
 
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "softmax"]
@@ -17,21 +15,8 @@ HIDDEN = ["linear", "sigmoid", "tanh", "relu", "softmax"]
 
 def make_trace(hidden: str, out: str, loss: str, reduction: str, l2: float = 0.0, seed: int = 0,
                sizes=(3, 4, 2), samples: int = 5) -> Trace:
-    rng = np.random.default_rng(seed)
-    acts = tuple(ACTIVATIONS[a] for a in ([hidden] * (len(sizes) - 2) + [out]))
-    model = Model(tuple(sizes), acts, LOSSES[loss], reduction, l2, 0.1)
-    params = {}
-    for l in range(1, len(sizes)):
-        params[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1]))
-        params[f"b{l}"] = rng.normal(size=(sizes[l], 1)) * 0.3
-    x = rng.normal(size=(sizes[0], samples))
-    if loss == "cross_entropy":
-        y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], samples)]
-    elif loss == "bce":
-        y = (rng.random((sizes[-1], samples)) > 0.5).astype(float)
-    else:
-        y = rng.normal(size=(sizes[-1], samples))
-    return Trace(model, params, x, y, 3)
+    acts = [hidden] * (len(sizes) - 2) + [out]
+    return random_trace(tuple(sizes), acts, loss, reduction, l2, seed, samples, iterations=3)
 
 
 def output_for(loss: str) -> list[str]:

@@ -239,7 +239,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "record": ("record a scripted demo as an asciinema cast, headless and deterministic", _record_args, cmd_record),
-    "export": ("save one SVG screenshot per step, for slides", _export_args, cmd_export),
+    "export": ("save each step as an SVG screenshot (--svg), or an animated GIF of the steps or of keys (--gif), for slides", _export_args, cmd_export),
     "replay": ("replay a keystroke log in the app, at its own pace or one key per keypress", _replay_args,
                cmd_replay),
 }

@@ -6,25 +6,11 @@ from textual.widget import Widget
 
 
 def set_virtual_size(widget: Widget, size: Size) -> None:
-    """Change a pane's scrollable size without a screen layout.
+    """Change a pane's scrollable size, only when it differs.
 
-    The pane's own size comes from the stylesheet, so a new virtual size changes only its
-    scrollbars; assigning `virtual_size` would re-lay out the whole screen on every step. A layout
-    still happens when a scrollbar appears or goes (Textual does that in `_scroll_update`).
+    Through the public reactive: Textual lays the screen out again and shows or hides the
+    scrollbars. The size is the content's own, never the viewport's, so the scrollbars depend on
+    the step alone, not on the pane sizes the previous step left.
     """
-    if size == widget.virtual_size:
-        return
-    widget.set_reactive(Widget.virtual_size, size)
-    widget._scroll_update(size)
-    widget.refresh()
-
-
-def steady(n: int, viewport: int, step: int = 8) -> int:
-    """A virtual length that changes rarely: the viewport when content fits, else rounded up.
-
-    Every change of a pane's virtual size redraws its scrollbar; stepping between steps of similar
-    length then costs nothing extra. The few lines past the content are blank.
-    """
-    if n <= viewport:
-        return max(viewport, 1)
-    return -(-n // step) * step
+    if size != widget.virtual_size:
+        widget.virtual_size = size

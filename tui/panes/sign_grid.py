@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.formatting import sub
-from ._lines import set_virtual_size, steady
+from ._lines import set_virtual_size
 from ...core.summary import block_mean
 
 RAISE, LOWER, ZERO, BAD, PENDING = "▲", "▼", "·", "!", "◦"
@@ -235,12 +235,11 @@ class SignGridView(ScrollView, can_focus=True, inherit_bindings=False):
         if self._lines is None or width != self._width:
             self._width = width
             self._lines = grid_lines(self.params, max(4, width))
-            set_virtual_size(self, Size(width, steady(len(self._lines), self.scrollable_content_region.height)))
+            set_virtual_size(self, Size(width, max(1, len(self._lines))))
         return self._lines
 
     def on_resize(self) -> None:
         self._layout()
-        set_virtual_size(self, Size(self._width, steady(len(self._lines or ()), self.scrollable_content_region.height)))
 
     @property
     def content_rows(self) -> int:

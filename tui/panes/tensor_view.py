@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.formatting import num
-from ._lines import set_virtual_size, steady
+from ._lines import set_virtual_size
 from ...core.summary import stats
 from ...core.trace import Step, Tensor
 
@@ -134,8 +134,8 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _fit_virtual_size(self) -> None:
         width, lines = self._extent
-        view = self.scrollable_content_region
-        set_virtual_size(self, Size(steady(width, view.width, CELL), steady(lines, view.height)))
+        # The content's own size, whatever the pane's: a scrollbar shows exactly when it overflows.
+        set_virtual_size(self, Size(width, max(1, lines)))
 
     def on_resize(self) -> None:
         # The layout resizes this pane as steps change: a scrollbar only while the content overflows.
