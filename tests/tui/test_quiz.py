@@ -214,3 +214,25 @@ def test_serve_passes_quiz_mode_to_every_session() -> None:
     from chainstep.tui.serve import app_command
     assert app_command("/x/lesson.yaml", "signs").endswith("/x/lesson.yaml --quiz signs")
     assert "--quiz" not in app_command("/x/lesson.yaml")
+
+
+async def test_the_tools_wait_while_a_question_is_asked() -> None:
+    """The zoom, gradient check, minibatch view, landscape and watches would show the answer."""
+    from chainstep.tui.tools.zoom_screen import ZoomScreen
+    app = quiz_app(load_scenario("sign-of-the-error"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_next_part()
+        app.action_next_part()
+        await pilot.pause()
+        await go_to(app, pilot, "backward.1.dW")
+        assert app.quiz_panel.state == "asking"
+        for action in (app.action_gradcheck, app.action_minibatch, app.action_landscape, app.action_zoom):
+            action()
+            await pilot.pause()
+            assert app.screen is app.screen_stack[0], action.__name__
+        assert app.open_zoom("W1[0,0]") is False
+        await pilot.press("up", "enter")               # answered: the tools open again
+        await pilot.pause()
+        assert app.open_zoom("W1[0,0]") is not False
+        await pilot.pause()
+        assert isinstance(app.screen, ZoomScreen)

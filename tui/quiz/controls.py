@@ -80,6 +80,14 @@ class QuizControls:
         sample). The sign drill leaves the chart alone, since a cost says nothing about a gradient's signs."""
         return self.quiz.mode == "questions" and self.quiz_pending() is not None
 
+    def quiz_blocks(self, tool: str) -> bool:
+        """True (with a notice) while a question waits: `tool` would show the answer it asks for."""
+        if self.quiz_pending() is None:
+            return False
+        self.notify(f"Answer the question first: {tool} would show its answer (a answers, Esc leaves it)",  # type: ignore
+                    title="Quiz", timeout=4)
+        return True
+
     def quiz_hidden_params(self) -> tuple[str, ...]:
         """Parameters whose gradient signs stay hidden: the one a pending question asks about."""
         q = self.quiz_pending()

@@ -292,6 +292,10 @@ class DebuggerTools(App):
         if not watches:
             pane.show([])
             return
+        if self.quiz_pending() is not None:   # a watched value may be the answer a question asks for
+            pane.show([])
+            pane.border_subtitle = "hidden until you answer"
+            return
         c, trace = self.cursor, self.trace()
         missing = sum(w.missing(trace, c.iteration, c.step, HISTORY) for w in watches)
         if missing <= SYNC_POINTS:
@@ -314,16 +318,16 @@ class DebuggerTools(App):
 
     # ---- proof and views ----------------------------------------------------------------
     def action_gradcheck(self) -> None:
-        if self._on_main():
+        if self._on_main() and not self.quiz_blocks("the gradient check"):
             c = self.cursor
             watched = tuple((w.name, w.index) for w in self.watches() if w.index is not None)
             self.push_screen(GradCheckScreen(self.trace(), c.iteration, c.step_id, watched=watched))
 
     def action_minibatch(self) -> None:
-        if self._on_main():
+        if self._on_main() and not self.quiz_blocks("the minibatch view"):
             self.push_screen(MinibatchScreen(self.trace(), self.cursor.iteration, self.default_element()))
 
     def action_landscape(self) -> None:
-        if self._on_main():
+        if self._on_main() and not self.quiz_blocks("the loss landscape"):
             self.push_screen(LandscapeScreen(self.trace(), self.cursor.iteration, self.default_element()))
 

@@ -42,7 +42,7 @@ class ZoomTools(App):
         return "W1[0,0]"
 
     def action_zoom(self) -> None:
-        if self.screen is not self.screen_stack[0]:
+        if self.screen is not self.screen_stack[0] or self.quiz_blocks("the zoom"):  # type: ignore[attr-defined]
             return
         trace = self.trace()
 
@@ -57,6 +57,8 @@ class ZoomTools(App):
 
     def open_zoom(self, text: str) -> bool:
         """Open the zoom on `text` at the cursor's iteration; a notice says why when it cannot."""
+        if self.quiz_blocks("the zoom"):  # type: ignore[attr-defined]
+            return False
         trace, iteration = self.trace(), self.cursor.iteration
         try:
             e = explain(trace, iteration, text)
