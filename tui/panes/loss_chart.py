@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from ...core.cost_view import costs_so_far
+from ...core.cost_view import CostsSoFar, costs_so_far
 from ...core.formatting import MINUS, num
 
 MAX_POINTS = 400   # more points than a terminal has columns only costs time
@@ -55,7 +55,8 @@ class LossChart(PlotextPlot, can_focus=False):
         view = costs_so_far(costs, known, current, reached, hidden)
         computed_now = 0 <= current < len(costs) and bool(
             ~np.isnan(costs[current]) if known is None else known[current])
-        key = (current, view.counted, len(view.iterations), view.non_finite, view.current, computed_now,
+        # repr: a NaN cost equals itself as text, not as a float, and an unchanged chart is not redrawn.
+        key = (current, view.counted, len(view.iterations), view.non_finite, repr(view.current), computed_now,
                len(costs), hidden, reached, cost_step)
         if key == self._key:
             return
@@ -100,17 +101,17 @@ class LossChart(PlotextPlot, can_focus=False):
         self.call_after_refresh(self.refresh)
 
     @staticmethod
-    def _labels(view, current: int, hidden: bool, reached: bool, computed_now: bool,
+    def _labels(view: CostsSoFar, current: int, hidden: bool, reached: bool, computed_now: bool,
                 cost_step: int) -> tuple[str, ...]:
         """The label from longest to shortest; every one says this iteration's state."""
         n = current + 1
         if hidden:
-            states = ("hidden until you answer", "hidden", "hidden")
+            states = ("hidden until you answer", "hidden until you answer", "hidden")
         elif not reached:
             until = f"until step {cost_step}" if cost_step else "until its loss step"
-            states = (f"pending {until}", until, "pending")
+            states = (f"pending {until}", f"pending {until}", "pending")
         elif view.current is None or not computed_now:
-            states = ("not computed yet", "not computed", "…")
+            states = ("not computed yet", "not computed yet", "not computed")
         else:
             states = (num(view.current), short(view.current), short(view.current))
         bad = view.non_finite
