@@ -87,3 +87,40 @@ def landscape(trace: Trace, iteration: int, param: str, index: tuple[int, int] =
             if np.isfinite(p_next) else float("nan")
     return Landscape(param, index, iteration, p0, float(c0), slope, model.lr, frozen, float(p_next), c_next,
                      xs, costs, tangent, model.optimizer.kind)
+
+
+def y_range(ls: Landscape, margin: float = 0.15) -> tuple[float, float] | None:
+    """The y-limits of a chart of the slice: the curve's finite range (and the two marked costs) plus a margin.
+
+    The tangent is not part of it, so a steep tangent cannot squash the curve; None when the
+    curve has no finite value.
+    """
+    ok = np.isfinite(ls.costs)
+    if not ok.any():
+        return None
+    marked = [c for c in (ls.c0, ls.c_next) if np.isfinite(c)]
+    lo, hi = float(min(ls.costs[ok].min(), *marked)), float(max(ls.costs[ok].max(), *marked))
+    pad = (hi - lo) * margin or (abs(hi) or 1) * 0.1
+    return lo - pad, hi + pad
+
+
+def tangent_within(ls: Landscape, lo: float, hi: float, points: int = 61) -> tuple[Array, Array]:
+    """The part of the tangent c₀ + g·(p − p₀) that lies between y = lo and y = hi, over the slice's x-range.
+
+    Cut where it leaves the range rather than clipped: a clipped line would run along the edge
+    and look like part of the curve. Empty arrays when no part of it is inside.
+    """
+    empty = (np.array([]), np.array([]))
+    if len(ls.xs) == 0 or not (np.isfinite(ls.c0) and np.isfinite(ls.slope) and np.isfinite(ls.p0)):
+        return empty
+    x0, x1 = float(ls.xs[0]), float(ls.xs[-1])
+    if ls.slope != 0:
+        with np.errstate(all="ignore"):
+            xa, xb = ls.p0 + (lo - ls.c0) / ls.slope, ls.p0 + (hi - ls.c0) / ls.slope
+        x0, x1 = max(x0, min(xa, xb)), min(x1, max(xa, xb))
+    elif not lo <= ls.c0 <= hi:
+        return empty
+    if not (np.isfinite(x0) and np.isfinite(x1)) or x1 < x0:
+        return empty
+    xs = np.linspace(x0, x1, points)
+    return xs, ls.c0 + ls.slope * (xs - ls.p0)

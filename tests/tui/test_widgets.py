@@ -132,4 +132,4 @@ async def test_loss_chart_copes_with_inf_and_nan() -> None:
         assert "not computed yet" in app.loss.summary
         app.loss.show(np.array([1.0, math.inf, math.nan, math.nan]), 2, np.array([True, True, True, False]))
         await pilot.pause()
-        assert app.loss.summary == "cost · iteration 3: NaN · 2 non-finite"
+        assert app.loss.summary == "cost · iteration 3: NaN · non-finite in 2 of iterations 1–3"

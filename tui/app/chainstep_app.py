@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.timer import Timer
 
+from ...core.cost_view import cost_step
 from ...core.cursor import Cursor, GotoError, Shape
 from ...core.scenario import Scenario
 from ...core.trace import Step, Trace
@@ -25,6 +26,8 @@ from .loading import ScenarioLoading
 from .served import ServedDownloads
 from ..recording.recorder import RecordingControls
 from .memory import RememberedSession
+from .parts import PartEnds
+from .themes import ReadableThemes
 from ..screens.goto import GotoDialog
 from ..screens.help import HelpScreen
 from ..screens.picker import ScenarioPicker
@@ -41,8 +44,8 @@ STEP_CACHE = 512
 WARM_DELAY = 0.02         # seconds after a frame before the neighbouring steps are prepared
 
 
-class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTools, ScenarioLoading, ServedDownloads,
-                   RecordingControls, RememberedSession, App[int]):
+class ChainstepApp(PartEnds, ReadableThemes, QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTools,
+                   ScenarioLoading, ServedDownloads, RecordingControls, RememberedSession, App[int]):
     """Walk a scenario's trace one keystroke at a time, forwards and backwards."""
 
     CSS_PATH = "chainstep.tcss"
@@ -200,11 +203,16 @@ class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTool
         self.tensors.show(step, key)
         self._show_signs(c, trace)
         hide_cost = self.quiz_hides_cost()
-        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration) or hide_cost or self.loss.hidden:
-            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known(), hidden=hide_cost)
+        k_cost = cost_step(c.shape.phases)
+        reached = c.step >= k_cost   # no spoiler: this iteration's cost shows from its loss step on
+        if (c.part, c.iteration) != (self._shown_part, self._shown_iteration) or hide_cost or self.loss.hidden \
+                or reached != self.loss.reached:
+            self.loss.show(trace.cost_history(), c.iteration, trace.costs_known(), hidden=hide_cost,
+                           reached=reached, cost_step=k_cost + 1)
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
         self.quiz_show()
+        self.show_part_end()
         self.fit_panes()
         # Again once laid out: a question pane that came or went changes the room the panes have.
         self.call_after_refresh(self.fit_panes)
@@ -247,7 +255,7 @@ class ChainstepApp(QuizControls, TraceJumps, PaneLayout, DebuggerTools, ZoomTool
 
     # ---- actions ------------------------------------------------------------------------
     def action_next_step(self) -> None:
-        self.go(self.aim.next_step())
+        self.next_step_or_part()
 
     def action_prev_step(self) -> None:
         self.go(self.aim.prev_step())

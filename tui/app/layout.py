@@ -66,7 +66,7 @@ class PaneLayout:
         if compact != self.compact:
             self.compact = compact
             screen.set_class(compact, "-compact")
-            self.step_view.border_subtitle = "s: network, signs, loss" if compact else ""   # type: ignore
+            self.tensors.border_subtitle = "s: network, signs, loss" if compact else ""   # type: ignore
             self.refresh_bindings()   # type: ignore[attr-defined]
             self.call_after_refresh(self.fit_panes)   # type: ignore[attr-defined]
             return

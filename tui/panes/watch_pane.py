@@ -27,6 +27,18 @@ class WatchShown:
     current: int                    # 0-based iteration of the cursor
 
 
+# Each watch draws in its own colour, and its label starts with a swatch of it, so several
+# sparklines are told apart: (plotext colour, the same colour for rich text). plotext's
+# "orange" is colour 3 of the terminal's palette.
+COLOURS = (("cyan", "cyan"), ("magenta", "magenta"), ("green", "green"), ("orange", "color(3)"),
+           ("blue", "blue"), ("red", "red"))
+
+
+def colour_of(k: int) -> tuple[str, str]:
+    """The (plotext, rich) colour of the k-th watch (0-based), repeating after six."""
+    return COLOURS[k % len(COLOURS)]
+
+
 class Sparkline(PlotextPlot, can_focus=False):
     """A frameless plotext line of the history, the current iteration marked."""
 
@@ -34,8 +46,8 @@ class Sparkline(PlotextPlot, can_focus=False):
         super().__init__(**kwargs)
         self._key: tuple | None = None
 
-    def show(self, its: tuple[int, ...], values: tuple[float, ...], current: int) -> None:
-        key = (its, values, current)
+    def show(self, its: tuple[int, ...], values: tuple[float, ...], current: int, colour: str = "cyan") -> None:
+        key = (its, values, current, colour)
         if key == self._key:
             return
         self._key = key
@@ -48,9 +60,9 @@ class Sparkline(PlotextPlot, can_focus=False):
         pts = [(i + 1, v) for i, v in zip(its, values) if math.isfinite(v)]
         if pts:
             xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            plt.plot(xs, ys, marker="braille", color="cyan")
+            plt.plot(xs, ys, marker="braille", color=colour)
             if its and its[-1] == current and math.isfinite(values[-1]):
-                plt.scatter([current + 1], [values[-1]], marker="●", color="orange")
+                plt.scatter([current + 1], [values[-1]], marker="●", color=colour)
             lo, hi = min(ys), max(ys)
             if hi == lo:
                 hi, lo = hi + (abs(hi) or 1) * 0.1, lo - (abs(lo) or 1) * 0.1
@@ -63,8 +75,11 @@ class WatchRow(Horizontal):
         yield Static("", classes="watch-text")
         yield Sparkline(classes="watch-spark")
 
-    def show(self, w: WatchShown) -> None:
+    def show(self, w: WatchShown, k: int = 0) -> None:
+        """Row `k` (0-based) of the pane: its colour, and the swatch before the label, say which sparkline is its."""
+        plot_colour, text_colour = colour_of(k)
         text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("━━ ", text_colour)
         text.append(w.label, "bold")
         text.append(" = ")
         if w.value is None:
@@ -79,7 +94,7 @@ class WatchRow(Horizontal):
             text.append(f"\n{w.history_label} over iterations {w.iterations[0] + 1}–{w.iterations[-1] + 1}: {span}",
                         "dim")
         self.query_one(".watch-text", Static).update(text)
-        self.query_one(Sparkline).show(w.iterations, w.values, w.current)
+        self.query_one(Sparkline).show(w.iterations, w.values, w.current, plot_colour)
 
 
 def _value(value) -> str:
@@ -112,8 +127,8 @@ class WatchPane(Vertical, can_focus=False):
         self.set_class(not rows, "-empty")
 
     def _fill(self, rows: list[WatchShown]) -> None:
-        for row, shown in zip(self.query(WatchRow), rows):
-            row.show(shown)
+        for k, (row, shown) in enumerate(zip(self.query(WatchRow), rows)):
+            row.show(shown, k)
 
     @property
     def texts(self) -> list[str]:

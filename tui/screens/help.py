@@ -1,20 +1,51 @@
-"""The help screen: every key of the debugger, read from the bindings themselves."""
+"""The help screen: every key of the debugger, read from the bindings themselves.
+
+Three kinds of key are listed: the app's own (every mixin's BINDINGS), the ones Textual adds to
+every app (the command palette, Tab between panes), and the keys of the panes and views that
+can be opened from the main screen (the landscape's + and −, the minibatch view's t, ...), each
+under the context where it works.
+"""
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
+from ..panes.breakpoints_pane import BreakpointsPane
+from ..quiz.inputs import SignGridInput, SignPicker
+from ..quiz.panel import QuizPanel
+from ..tools.gradcheck_screen import GradCheckScreen
+from ..tools.landscape_screen import LandscapeScreen
+from ..tools.minibatch_screen import MinibatchScreen
+from ..tools.zoom_screen import ZoomScreen
 
-def binding_rows(app, bindings: list[BindingType]) -> list[tuple[str, str, str]]:
+Row = tuple[str, str, str]   # keys, name, what it does
+
+# Where keys other than the main screen's work, and the classes whose BINDINGS they are.
+CONTEXTS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("In the loss landscape (l)", (LandscapeScreen,)),
+    ("In the minibatch view (m)", (MinibatchScreen,)),
+    ("In the zoom (x)", (ZoomScreen,)),
+    ("In the gradient check (f)", (GradCheckScreen,)),
+    ("In the breakpoints list (k)", (BreakpointsPane,)),
+    ("In a quiz question (z)", (QuizPanel, SignPicker, SignGridInput)),
+)
+PACKAGE = __package__.rsplit(".", 1)[0]   # chainstep.tui: panes of our own, not Textual's widgets
+
+
+def _binding(b: BindingType) -> Binding:
+    return b if isinstance(b, Binding) else Binding(*b)
+
+
+def binding_rows(app, bindings: list[BindingType]) -> list[Row]:
     """(keys, description, tooltip) for every binding that has a description."""
     rows = []
-    for b in bindings:
-        if not isinstance(b, Binding):
-            b = Binding(*b)
+    for b in map(_binding, bindings):
         if not b.description:
             continue
         keys = " / ".join(app.get_key_display(Binding(k.strip(), b.action)) for k in b.key.split(","))
@@ -22,16 +53,73 @@ def binding_rows(app, bindings: list[BindingType]) -> list[tuple[str, str, str]]
     return rows
 
 
+def class_bindings(classes: tuple[type, ...], ours_only: bool = False) -> list[BindingType]:
+    """The bindings declared by these classes and their bases (first declaration of a key wins).
+
+    `ours_only`: only what chainstep's own classes declare, not Textual's (OptionList's arrows, ...).
+    """
+    seen, out = set(), []
+    for top in classes:
+        for cls in top.__mro__:
+            if ours_only and not cls.__module__.startswith(PACKAGE):
+                continue
+            for b in cls.__dict__.get("BINDINGS", []):
+                key = _binding(b).key
+                if key not in seen and _binding(b).description:
+                    seen.add(key)
+                    out.append(b)
+    return out
+
+
 def all_bindings(app) -> list[BindingType]:
     """The app's bindings, including those of mixed-in classes (recording, ...)."""
-    seen, out = set(), []
-    for cls in type(app).__mro__:
-        for b in cls.__dict__.get("BINDINGS", []):
-            key = b.key if isinstance(b, Binding) else b[0]
-            if key not in seen and (isinstance(b, Binding) and b.description or not isinstance(b, Binding)):
-                seen.add(key)
-                out.append(b)
+    return class_bindings((type(app),))
+
+
+def textual_rows(app) -> list[Row]:
+    """The keys Textual gives every app and screen: the command palette, focus, copying."""
+    rows: list[Row] = []
+    if app.ENABLE_COMMAND_PALETTE:
+        palette = app.COMMAND_PALETTE_BINDING
+        rows.append((app.get_key_display(Binding(palette, "command_palette")), "Commands",
+                     "The command palette: change the theme, and every action by name"))
+    for keys, desc, tip in binding_rows(app, class_bindings((Screen,))):
+        if desc == "Focus Next":
+            desc, tip = "Next pane", tip or "Move the keyboard focus to the next pane or field"
+        elif desc == "Focus Previous":
+            desc, tip = "Previous pane", tip or "Move the keyboard focus back"
+        rows.append((keys, desc, tip))
+    return rows
+
+
+def pane_contexts(screen: Screen | None, listed: set[type]) -> list[tuple[str, list[BindingType]]]:
+    """Panes of the main screen with keys of their own that CONTEXTS does not list (they work when focused)."""
+    if screen is None:
+        return []
+    out, seen = [], set(listed)
+    for widget in screen.query(Widget):
+        cls = type(widget)
+        if cls in seen or not cls.__module__.startswith(PACKAGE):
+            continue
+        seen.add(cls)
+        own = class_bindings((cls,), ours_only=True)
+        if own:
+            title = widget.border_title
+            name = title if isinstance(title, str) and title else cls.__name__
+            out.append((f"In the {name} pane (Tab focuses it)", own))
     return out
+
+
+def help_sections(app, main: Screen | None = None) -> list[tuple[str, list[Row]]]:
+    """Every key a user can press, grouped by where it works."""
+    sections = [("Stepping and tools", binding_rows(app, all_bindings(app))),
+                ("Everywhere", textual_rows(app))]
+    for title, classes in CONTEXTS:
+        sections.append((title, binding_rows(app, class_bindings(classes, ours_only=True))))
+    listed = {cls for _, classes in CONTEXTS for cls in classes}
+    for title, bindings in pane_contexts(main, listed):
+        sections.append((title, binding_rows(app, bindings)))
+    return [(title, rows) for title, rows in sections if rows]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -44,8 +132,16 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Name", no_wrap=True)
         table.add_column("What it does", style="dim")
-        for keys, desc, tip in binding_rows(self.app, all_bindings(self.app)):
-            table.add_row(keys, desc, tip)
+        stack = self.app.screen_stack
+        main = stack[0] if stack and stack[0] is not self else None
+        self.sections = help_sections(self.app, main)
+        for n, (title, rows) in enumerate(self.sections):
+            if n:
+                table.add_row("", "", "")
+                table.add_row(Text(title, "bold underline"), "", "")
+            for keys, desc, tip in rows:
+                # Text, not str: descriptions and key names such as [ and ] are not markup.
+                table.add_row(Text(keys), Text(desc), Text(tip))
         self.table = table
         with Vertical(id="help-dialog"):
             yield Static("[b]chainstep keys[/]   [dim](Esc to close)[/]", id="help-title")

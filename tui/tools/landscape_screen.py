@@ -14,12 +14,26 @@ from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from ...core.formatting import num
-from ...core.landscape import Landscape, half_width, landscape
+from ...core.landscape import Landscape, half_width, landscape, tangent_within, y_range
 from ...core.trace import Trace
 from ...core.watch import WatchError, param_element
 
 
+# plotext's "orange" is colour 3 of the terminal's palette: the legend uses the same colours.
+LEGEND = Text.assemble(("━━ ", "cyan"), ("cost", "bold"), "   ", ("━━ ", "color(3)"), ("tangent", "bold"),
+                       " (slope = gradient)   ", ("● ", "red"), ("now", "bold"), "   ", ("▲ ", "green"),
+                       ("after the update", "bold"), " (the vertical line)")
+
+
 class LandscapeChart(PlotextPlot, can_focus=False):
+    """The curve, the tangent and the point, drawn so that all three stay visible.
+
+    The y-limits come from the curve alone; the tangent is cut where it leaves them. Plotext
+    draws later series over earlier ones, so the tangent goes first, then the curve, the update,
+    and the current point last, on top of everything. The legend is a line above the chart
+    (`LEGEND`): plotext's own would cover the top-left corner of the plot, where a curve may run.
+    """
+
     def show(self, ls: Landscape) -> None:
         plt = self.plt
         plt.clear_data()
@@ -27,21 +41,21 @@ class LandscapeChart(PlotextPlot, can_focus=False):
         name = f"{ls.param}[{ls.index[0]},{ls.index[1]}]"
         plt.title(f"cost as {name} varies (every other parameter fixed)")
         plt.xlabel(name)
-        xs = ls.xs.tolist()
         ok = np.isfinite(ls.costs)
-        if ok.any():
-            plt.plot(ls.xs[ok].tolist(), ls.costs[ok].tolist(), marker="braille", color="cyan", label="cost")
-            lo, hi = float(ls.costs[ok].min()), float(ls.costs[ok].max())
-            pad = (hi - lo) * 0.15 or (abs(hi) or 1) * 0.1
-            tangent = np.clip(ls.tangent, lo - pad, hi + pad)   # keep the curve readable
-            plt.plot(xs, tangent.tolist(), marker="braille", color="orange", label="tangent (slope = gradient)")
-            if math.isfinite(ls.c0):
-                plt.scatter([ls.p0], [ls.c0], marker="●", color="orange", label="now")
+        limits = y_range(ls)
+        if limits is not None:
+            lo, hi = limits
+            txs, tys = tangent_within(ls, lo, hi)
+            if len(txs):
+                plt.plot(txs.tolist(), tys.tolist(), marker="braille", color="orange")
+            plt.plot(ls.xs[ok].tolist(), ls.costs[ok].tolist(), marker="braille", color="cyan")
             if math.isfinite(ls.c_next) and math.isfinite(ls.p_next):
-                plt.scatter([ls.p_next], [ls.c_next], marker="▲", color="green", label="after the update")
                 plt.vline(ls.p_next, "green")
-            plt.ylim(lo - pad, hi + pad)
-            plt.xlim(min(xs), max(xs))
+                plt.scatter([ls.p_next], [ls.c_next], marker="▲", color="green")
+            if math.isfinite(ls.c0):
+                plt.scatter([ls.p0], [ls.c0], marker="●", color="red")
+            plt.ylim(lo, hi)
+            plt.xlim(float(ls.xs.min()), float(ls.xs.max()))
         self.refresh()
 
 
@@ -71,6 +85,7 @@ class LandscapeScreen(ModalScreen[None]):
             with Horizontal(classes="tool-field"):
                 yield Label("Parameter element", classes="tool-label")
                 yield Input(self.element, id="ls-element", classes="tool-input")
+            yield Static(LEGEND, id="ls-legend")
             yield LandscapeChart(id="ls-chart")
             yield Static("", id="ls-info")
 
