@@ -124,6 +124,8 @@ async def test_the_loss_label_is_on_screen_at_80x24() -> None:
     app = ChainstepApp(load_scenario("xor"))
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(app, pilot, "loss.L")
+        await pilot.press("s")                         # the compact layout: the loss is behind s
+        await pilot.pause()
         await pilot.pause()
         assert app.loss.label in screen_text(app)
         assert f"{app.trace().record(0).cost:.4g}" in app.loss.label
