@@ -9,7 +9,7 @@ from chainstep.core.course import load_course
 from chainstep.core.scenario import load_scenario
 from chainstep.tui.app import ChainstepApp
 from chainstep.tui.course.progress import FILE, ProgressStore
-from chainstep.tui.userdirs import state_dir
+from chainstep.tui.userdata.dirs import state_dir
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "quiz"
 SIZE = (120, 40)
@@ -211,7 +211,7 @@ def test_a_scripted_recording_can_answer_questions(tmp_path: Path) -> None:
 
 
 def test_serve_passes_quiz_mode_to_every_session() -> None:
-    from chainstep.tui.serve import app_command
+    from chainstep.tui.serve.launch import app_command
     assert app_command("/x/lesson.yaml", "signs").endswith("/x/lesson.yaml --quiz signs")
     assert "--quiz" not in app_command("/x/lesson.yaml")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from chainstep.tui import serve
+from chainstep.tui.serve import launch as serve
 from chainstep.tui.cli import main
 
 CHROMIUM = Path(os.environ.get("CHAINSTEP_CHROMIUM", "/usr/bin/chromium"))   # Debian's package by default
@@ -149,7 +149,7 @@ class FakeServer:
 
 @pytest.fixture
 def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    room = pytest.importorskip("chainstep.tui.serve_room")
+    room = pytest.importorskip("chainstep.tui.serve.room")
     FakeServer.made = []
     monkeypatch.setattr(room, "RoomServer", FakeServer)
     return FakeServer.made
@@ -197,7 +197,7 @@ def test_serve_caps_have_flags_and_sane_defaults(fake_server: list[dict[str, Any
 
 
 def test_serve_quotes_paths_with_spaces(fake_server: list[dict[str, Any]], tmp_path: Path) -> None:
-    src = Path(serve.__file__).resolve().parents[1] / "scenarios" / "06-xor.yaml"
+    src = Path(serve.__file__).resolve().parents[2] / "scenarios" / "06-xor.yaml"
     target = tmp_path / "my lesson's file.yaml"
     target.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     assert main(["serve", str(target)]) == 0

@@ -24,7 +24,7 @@ import pytest
 aiohttp = pytest.importorskip("aiohttp")
 pytest.importorskip("textual_serve")
 
-from chainstep.tui.serve_room import RoomServer   # noqa: E402
+from chainstep.tui.serve.room import RoomServer   # noqa: E402
 
 WAIT_S = 40.0
 CSI_MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")

@@ -8,7 +8,7 @@ import pytest
 
 from chainstep.core.scenario import load_scenario
 from chainstep.core.watch import Watch
-from chainstep.tui import settings as store
+from chainstep.tui.userdata import settings as store
 from chainstep.tui.app import ChainstepApp
 from chainstep.tui.cli import main
 

@@ -4,7 +4,7 @@ Mixed into ChainstepApp (not in browser sessions, which must leave the server's 
 On mount it applies settings.json (the theme) and restores the open
 scenario's breakpoints and watches from state.json; on leaving a scenario (another one opened, or
 quitting) it saves them back. A file that cannot be read is moved aside with a notice
-(tui/settings.py); whatever goes wrong with remembering, the session itself goes on.
+(tui/userdata/settings.py); whatever goes wrong with remembering, the session itself goes on.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ...core.breakpoints import Breakpoint, BreakpointError
 from ...core.breakpoints.definition import KINDS, validate
 from ...core.scenario.build import BUNDLED_DIR
 from ...core.watch import Watch, WatchError
-from .. import settings as store
+from ..userdata import settings as store
 
 _FIELDS = {f.name for f in dataclasses.fields(Breakpoint)} - {"origin"}
 

@@ -15,7 +15,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from .. import settings as store   # here: building the parser stays fast
+    from ..userdata import settings as store   # here: building the parser stays fast
     if args.reset:
         removed = store.reset(args.reset)
         print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")

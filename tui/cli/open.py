@@ -20,7 +20,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     if args.scenario:
         return run_app(args.scenario, args)
     from ...core.scenario import ScenarioError, load_scenario
-    from ..settings import last_scenario
+    from ..userdata.settings import last_scenario
     name = last_scenario()
     if name:
         try:

@@ -1,4 +1,4 @@
-"""`chainstep serve`: the debugger in web browsers, one app process per tab (see `tui/serve_room.py`)."""
+"""`chainstep serve`: the debugger in web browsers, one app process per tab (see `tui/serve/room.py`)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import secrets
 import sys
 
 from ...scenarios import DEFAULT_SCENARIO
-from ..serve import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIZE, DEFAULT_PORT
+from ..serve.launch import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SIZE, DEFAULT_PORT
 from .course import add_quiz_option
 
 
@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ...core.errors import printable
     from ...core.scenario import load_scenario, resolve
     from ..app.loading import SERVED_ENV
-    from ..serve import WILDCARDS, app_command, is_loopback, loopback_urls, parse_size, public_url
+    from ..serve.launch import WILDCARDS, app_command, is_loopback, loopback_urls, parse_size, public_url
     names = args.scenario or [DEFAULT_SCENARIO]
     for name in names:
         load_scenario(name)   # a broken file fails here, with its location, not in every browser tab
@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"--max-size {exc}")
     try:
-        from ..serve_room import RoomServer
+        from ..serve.room import RoomServer
     except ImportError:
         return _fail("textual-serve is not installed (pip install textual-serve)")
     local = is_loopback(args.host)

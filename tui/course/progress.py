@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..userdirs import state_dir
+from ..userdata.dirs import state_dir
 
 FILE = "progress.json"
 VERSION = 1

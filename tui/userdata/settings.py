@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .userdirs import config_dir, state_dir
+from .dirs import config_dir, state_dir
 
 SETTINGS_NAME = "settings.json"
 STATE_NAME = "state.json"
