@@ -291,8 +291,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
 
     def action_scroll_tensors(self, dx: int, dy: int) -> None:
         """Page through a big tensor from the keyboard."""
-        view = self.tensors.scrollable_content_region
-        self.tensors.scroll_relative(dx * max(1, view.width - 8), dy * max(1, view.height - 1), animate=False)
+        self.tensors.page(dx, dy)
 
     def action_cancel_jump(self) -> None:
         self.cancel_jump() or self.cancel_search() or self.cancel_loading()
