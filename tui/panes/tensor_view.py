@@ -1,7 +1,9 @@
 """The tensor pane: the step's inputs and result as matrices, drawn only where the viewport is.
 
 A line-API widget: nothing is built per cell up front, so a 784×64 input costs the same to show as
-a 2×4 one. Row indices stay put when scrolling sideways.
+a 2×4 one. Each column has one number format (numbers.py); a tensor shows as many whole columns as
+fit, and an ellipsis column when more follow. Moving sideways is by pages of columns (`page`), not
+a scrollbar, so row indices stay put and no number is ever cut at the edge.
 """
 from __future__ import annotations
 
@@ -20,25 +22,87 @@ from textual.strip import Strip
 
 from ...core.formatting import num
 from ._lines import set_virtual_size
+from .numbers import ColumnFormat, tensor_formats, tensor_notation
 from ...core.summary import stats
 from ...core.trace import Step, Tensor
 
-CELL = 10          # characters per value, a leading space included
+GAP = 2            # spaces before each value (a minus sign would crowd one)
+ELLIPSIS = " …"    # the last column of a tensor with more columns to the right
+CHUNK = 16         # columns whose formats are worked out together, when first shown
 BIG = 64           # tensors with more elements than this also get a summary line
 ROW_CACHE = 2048   # drawn rows kept (a 120×40 pane shows about 12)
 
 
-def cell_text(v: float) -> str:
-    """A value right-aligned in CELL characters, at least one of them a leading space."""
-    if not math.isfinite(v):
-        s = num(v)
-    elif v == 0:
-        s = "0"
-    else:
-        s = f"{v:.4g}"
-        if len(s) > CELL - 1:
-            s = f"{v:.2e}"
-    return s.rjust(CELL)[-CELL:]
+def cell_text(fmt: ColumnFormat, v: float) -> str:
+    """A value in its column's format, after GAP spaces."""
+    return " " * GAP + fmt.text(v)
+
+
+class Columns:
+    """The column formats of one array: its notation up front, the columns a chunk at a time as they show."""
+
+    def __init__(self, value: np.ndarray) -> None:
+        self.value = value
+        self.notation = tensor_notation(value)   # one pass over the whole array, once
+        self._formats: list[ColumnFormat | None] = [None] * value.shape[1]
+
+    def format(self, c: int) -> ColumnFormat:
+        fmt = self._formats[c]
+        if fmt is None:
+            c0 = c - c % CHUNK
+            self._formats[c0:c0 + CHUNK] = tensor_formats(self.value[:, c0:c0 + CHUNK], notation=self.notation)
+            fmt = self._formats[c]
+        return fmt
+
+    def width(self, c: int) -> int:
+        return GAP + self.format(c).width
+
+
+_COLUMNS: dict[int, Columns] = {}
+
+
+def columns_of(v: np.ndarray) -> Columns:
+    """The formats of a 2-d array; remembered per array, since neighbouring steps share tensors."""
+    hit = _COLUMNS.get(id(v))
+    if hit is not None and hit.value is v:
+        return hit
+    if len(_COLUMNS) > 64:
+        _COLUMNS.clear()
+    hit = _COLUMNS[id(v)] = Columns(v)   # holding the array keeps its id from being reused
+    return hit
+
+
+@dataclass(frozen=True)
+class Window:
+    """The columns of a tensor on screen: `count` whole ones from `first`, then maybe an ellipsis."""
+
+    first: int
+    count: int
+    more: bool          # columns follow on the right: an ellipsis column ends the row
+    offsets: tuple[int, ...]   # where each shown column starts, from the index column's edge
+
+    @property
+    def last(self) -> int:
+        return self.first + self.count - 1
+
+
+def fit(cols: Columns, n: int, start: int, room: int) -> Window:
+    """The whole columns from `start` (moved left if the tensor's end would leave room) that fit."""
+    total, last_start = 0, n
+    while last_start > 0 and total + cols.width(last_start - 1) <= room:   # the end that fits whole
+        last_start -= 1
+        total += cols.width(last_start)
+    start = max(0, min(start, last_start))
+    offsets, x = [], 0
+    for c in range(start, n):
+        w = cols.width(c)
+        # From last_start on everything fits; before it, room is kept for the ellipsis.
+        if start < last_start and x + w + len(ELLIPSIS) > room:
+            break
+        offsets.append(x)
+        x += w
+    count = len(offsets)
+    return Window(start, count, start + count < n, tuple(offsets))
 
 
 @dataclass(frozen=True)
@@ -95,15 +159,19 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         self._starts: list[int] = []
         self._key: object = None
         self._index_w = 4
+        self._col0 = 0        # the first column asked for; a tensor that ends sooner stops at its end
         self._style_cache: dict[str, Style] | None = None
         self._rows: dict[tuple, tuple[np.ndarray, Strip]] = {}
         self._extent = (1, 1)   # the content's width and lines
+        self._windows: dict[tuple, Window] = {}
 
     def prepare(self, step: Step) -> None:
-        """Compute the summaries of a step that may be shown next, off the key path."""
+        """Compute the summaries and first column formats of a step that may be shown next, off the key path."""
         for t in (*step.inputs, step.result):
             if t.value.ndim == 2:
                 _summary(t)
+                if t.value.shape[1]:
+                    columns_of(t.value).format(0)
 
     def show(self, step: Step, key: object = None) -> None:
         key = key if key is not None else (step.id, step.iteration, id(step))
@@ -122,10 +190,12 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
             line += b.height
         self.blocks = blocks
         self._starts = [b.start for b in blocks]
+        self._windows.clear()
+        self._col0 = 0
         max_rows = max((b.rows for b in blocks), default=1)
         self._index_w = len(str(max_rows - 1)) + 2
-        width = self._index_w + max((b.cols for b in blocks), default=1) * CELL
-        self._extent = (width, line)
+        # As wide as the pane: columns that do not fit are paged to, never scrolled to.
+        self._extent = (0, line)
         self._fit_virtual_size()
         view = self.scrollable_content_region
         self.scroll_to(0, 0, animate=False)
@@ -141,6 +211,41 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         # The layout resizes this pane as steps change: a scrollbar only while the content overflows.
         self._fit_virtual_size()
 
+    def window(self, b: Block) -> Window:
+        """The columns of block `b` shown at the current column position and pane width."""
+        room = max(0, self.scrollable_content_region.width - self._index_w)
+        key = (id(b.tensor.value), b.cols, self._col0, room)
+        win = self._windows.get(key)
+        if win is None:
+            if len(self._windows) > 256:
+                self._windows.clear()
+            win = self._windows[key] = fit(columns_of(b.tensor.value), b.cols, self._col0, room)
+        return win
+
+    def page(self, dx: int, dy: int) -> None:
+        """Move by pages: dx columns pages (±1) of the cut-off tensors, dy pages of rows."""
+        if dy:
+            self.scroll_relative(y=dy * max(1, self.scrollable_content_region.height - 1), animate=False)
+        if dx:
+            wins = [(b, self.window(b)) for b in self.blocks]
+            cut = [w.count for b, w in wins if w.count < b.cols]
+            self._move_columns(dx * max(1, min(cut, default=1)))
+
+    def _move_columns(self, by: int) -> None:
+        room = max(0, self.scrollable_content_region.width - self._index_w)
+        # Past the column where the widest tensor's end shows there is nothing new to see.
+        end = max((fit(columns_of(b.tensor.value), b.cols, b.cols, room).first for b in self.blocks), default=0)
+        col0 = max(0, min(self._col0 + by, end))
+        if col0 != self._col0:
+            self._col0 = col0
+            self.refresh()
+
+    def on_mouse_scroll_right(self, event: events.MouseScrollRight) -> None:
+        self._move_columns(1)
+
+    def on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        self._move_columns(-1)
+
     def _style(self, name: str) -> Style:
         if self._style_cache is None:
             self._style_cache = {n.rsplit("--", 1)[1]: self.get_component_rich_style(n)
@@ -155,17 +260,13 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        sx, sy = self.scroll_offset
-        line = sy + y
+        line = int(self.scroll_offset.y) + y
         if not self.blocks or line >= self.virtual_size.height:
             return Strip.blank(width, self._style("base"))
         b = self.blocks[bisect.bisect_right(self._starts, line) - 1]
         off = line - b.start
         if off == 0:
-            shape = f"{b.rows}×{b.cols}"
-            segs = [Segment(f"{b.tensor.label}", self._style("result" if b.role == "result" else "header")),
-                    Segment(f"  {shape}  {b.role} ({b.tensor.name})", self._style("summary"))]
-            return Strip(segs).crop_extend(0, width, self._style("base"))
+            return self._header(b).crop_extend(0, width, self._style("base"))
         if b.summary and off == 1:
             return Strip([Segment("  " + b.summary, self._style("summary"))]).crop_extend(0, width, self._style("base"))
         r = off - (2 if b.summary else 1)
@@ -173,42 +274,61 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, self._style("base"))
         iw = self._index_w
         view_w = max(0, width - iw)
+        win = self.window(b)
         # Neighbouring steps show many of the same tensors (W, x, δ): a drawn row is kept per array.
-        row_key = (id(b.tensor.value), r, iw, int(sx), view_w)
+        row_key = (id(b.tensor.value), r, iw, win.first, win.count, view_w)
         hit = self._rows.get(row_key)
         if hit is not None and hit[0] is b.tensor.value:
             return hit[1]
-        strip = self._draw_row(b, r, int(sx), iw, view_w)
+        strip = self._draw_row(b, r, win, iw, view_w)
         if len(self._rows) > ROW_CACHE:
             self._rows.clear()
         self._rows[row_key] = (b.tensor.value, strip)   # holding the array keeps its id from being reused
         return strip
 
-    def _draw_row(self, b: Block, r: int, sx: int, iw: int, view_w: int) -> Strip:
+    def _header(self, b: Block) -> Strip:
+        """Label, shape, the columns shown when not all are, then the role if it fits."""
+        win = self.window(b)
+        shown = ""
+        if win.count < b.cols:   # tensor indices, 0-based as numpy writes them
+            shown = f"  cols {win.first}–{win.last} of {b.cols}" if win.count else f"  cols – of {b.cols}"
+        label = b.tensor.label
+        head = f"  {b.rows}×{b.cols}{shown}"
+        role = f"  {b.role} ({b.tensor.name})"
+        if len(label) + len(head) + len(role) > self.scrollable_content_region.width:
+            role = ""    # the column range says more than the role in a narrow pane
+        return Strip([Segment(label, self._style("result" if b.role == "result" else "header")),
+                      Segment(head + role, self._style("summary"))])
+
+    def _draw_row(self, b: Block, r: int, win: Window, iw: int, view_w: int) -> Strip:
         prefix = Strip([Segment(f"{r}".rjust(iw - 2) + " │", self._style("index"))])
-        c0 = int(sx) // CELL
-        c1 = min(b.cols, (int(sx) + view_w) // CELL + 1)
+        cols = columns_of(b.tensor.value)
         row = b.tensor.value[r]
         segs = []
         pos, neg, zero, bad = self._style("pos"), self._style("neg"), self._style("zero"), self._style("nonfinite")
-        for c in range(c0, c1):
+        for c in range(win.first, win.first + win.count):
             v = float(row[c])
             style = bad if not math.isfinite(v) else (pos if v > 0 else neg if v < 0 else zero)
-            segs.append(Segment(cell_text(v), style))
-        cells = Strip(segs).crop(int(sx) - c0 * CELL, int(sx) - c0 * CELL + view_w) if segs else Strip([])
+            segs.append(Segment(cell_text(cols.format(c), v), style))
+        if win.more:
+            segs.append(Segment(ELLIPSIS, self._style("summary")))
+        cells = Strip(segs).crop(0, view_w) if segs else Strip([])
         return Strip.join([prefix, cells.extend_cell_length(view_w, self._style("base"))])
 
     def cell_at(self, x: int, y: int) -> tuple[str, int, int] | None:
         """(tensor name, row, column) of the value drawn at content offset (x, y), if one is."""
-        sx, sy = self.scroll_offset
-        line = int(sy) + y
+        line = int(self.scroll_offset.y) + y
         if not self.blocks or line >= self.virtual_size.height or x < self._index_w:
             return None
         b = self.blocks[bisect.bisect_right(self._starts, line) - 1]
         r = line - b.start - (2 if b.summary else 1)
-        c = (int(sx) + x - self._index_w) // CELL
-        if not (0 <= r < b.rows and 0 <= c < b.cols):
+        win = self.window(b)
+        i = bisect.bisect_right(win.offsets, x - self._index_w) - 1
+        if not (0 <= r < b.rows and 0 <= i < win.count):
             return None
+        c = win.first + i
+        if x - self._index_w >= win.offsets[i] + columns_of(b.tensor.value).width(c):
+            return None   # on the ellipsis, past the last column
         return b.tensor.name, r, c
 
     def on_click(self, event: events.Click) -> None:
