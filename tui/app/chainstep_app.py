@@ -132,6 +132,7 @@ class ChainstepApp(QuizControls, TraceJumps, DebuggerTools, ZoomTools, ScenarioL
         them); `on_unmount` unfreezes them so a finished app can be collected.
         """
         gc.freeze()
+        gc.enable()   # `chainstep` pauses the collector until the first frame (cli/open.py)
 
     def on_unmount(self) -> None:
         self.quiz_save()
