@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .format_spec import PART_KEYS, TOP_KEYS, no_target_rule, required, schema_of
-
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # Shipped beside the bundled scenarios, which point at it with a yaml-language-server comment.
 SCHEMA_FILE = "chainstep.schema.json"
@@ -21,6 +19,9 @@ MODELINE = f"# yaml-language-server: $schema={SCHEMA_FILE}"
 
 def build_schema() -> dict[str, Any]:
     """The whole scenario format as one JSON Schema document."""
+    # Imported here: format_spec pulls in numpy (the activation registry), which `chainstep --help`
+    # and the start of the app should not wait for just to name SCHEMA_FILE.
+    from .format_spec import PART_KEYS, TOP_KEYS, no_target_rule, required, schema_of
     # Each part key is defined once under $defs and referred to from the top level and from parts.
     defs = {k: schema_of(v) for k, v in PART_KEYS.items()}
     refs = {k: {"$ref": f"#/$defs/{k}"} for k in PART_KEYS}

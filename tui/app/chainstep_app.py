@@ -133,6 +133,7 @@ class ChainstepApp(PartEnds, ReadableThemes, QuizControls, TraceJumps, PaneLayou
         them); `on_unmount` unfreezes them so a finished app can be collected.
         """
         gc.freeze()
+        gc.enable()   # `chainstep` pauses the collector until the first frame (cli/open.py)
 
     def on_unmount(self) -> None:
         self.quiz_save()

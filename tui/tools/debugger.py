@@ -18,11 +18,6 @@ from textual.worker import get_current_worker
 
 from ...core.breakpoints import Breakpoint, BreakpointList, SearchResult, search
 from ...core.watch import Watch, WatchError, param_element
-from .breakpoint_dialog import BreakpointDialog
-from .gradcheck_screen import GradCheckScreen
-from .landscape_screen import LandscapeScreen
-from .minibatch_screen import MinibatchScreen
-from .watch_dialog import WatchDialog
 from ..panes.breakpoints_pane import BreakpointsPane
 from ..panes.watch_pane import WatchPane, WatchShown
 
@@ -148,6 +143,7 @@ class DebuggerTools(App):
                 self.notify(f"Breakpoint: {bp.describe()}", timeout=3)
                 self.debugger_show()
 
+        from .breakpoint_dialog import BreakpointDialog   # only when asked: keeps it out of start-up
         self.push_screen(BreakpointDialog(self.trace(), c.step_id, c.iteration, self.default_element()), done)
 
     def action_manage_breakpoints(self) -> None:
@@ -269,6 +265,7 @@ class DebuggerTools(App):
                 watches.append(new)
             self._refresh_watches()
 
+        from .watch_dialog import WatchDialog   # only when asked: keeps it out of start-up
         step = self.current_step
         self.push_screen(WatchDialog(check, [w.text for w in watches], step.result.name), done)
 
@@ -321,13 +318,16 @@ class DebuggerTools(App):
         if self._on_main() and not self.quiz_blocks("the gradient check"):
             c = self.cursor
             watched = tuple((w.name, w.index) for w in self.watches() if w.index is not None)
+            from .gradcheck_screen import GradCheckScreen   # only when asked: keeps it out of start-up
             self.push_screen(GradCheckScreen(self.trace(), c.iteration, c.step_id, watched=watched))
 
     def action_minibatch(self) -> None:
         if self._on_main() and not self.quiz_blocks("the minibatch view"):
+            from .minibatch_screen import MinibatchScreen   # only when asked: keeps it out of start-up
             self.push_screen(MinibatchScreen(self.trace(), self.cursor.iteration, self.default_element()))
 
     def action_landscape(self) -> None:
         if self._on_main() and not self.quiz_blocks("the loss landscape"):
+            from .landscape_screen import LandscapeScreen   # only when asked: keeps it out of start-up
             self.push_screen(LandscapeScreen(self.trace(), self.cursor.iteration, self.default_element()))
 

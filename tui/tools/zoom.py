@@ -4,11 +4,9 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
-from ...core.explain import ExplainError, explain, resolve
 from ..panes.sign_grid import SignGridView
 from ..panes.tensor_view import TensorView
 from ..screens.prompt import PromptDialog
-from .zoom_screen import ZoomScreen
 
 
 class ZoomDialog(PromptDialog):
@@ -31,6 +29,7 @@ class ZoomTools(App):
 
     def _zoom_suggestion(self) -> str:
         """This step's gradient at [0,0], or the gradient of W1 when the step computes none."""
+        from ...core.explain import ExplainError, resolve   # here, not at the top: not needed to start
         step = self.current_step
         trace = self.trace()
         for name in (step.result.name, *(t.name for t in step.inputs), f"d{step.param or ''}"):
@@ -44,6 +43,7 @@ class ZoomTools(App):
     def action_zoom(self) -> None:
         if self.screen is not self.screen_stack[0] or self.quiz_blocks("the zoom"):  # type: ignore[attr-defined]
             return
+        from ...core.explain import ExplainError, resolve   # here, not at the top: not needed to start
         trace = self.trace()
 
         def check(text: str) -> str | None:
@@ -59,6 +59,8 @@ class ZoomTools(App):
         """Open the zoom on `text` at the cursor's iteration; a notice says why when it cannot."""
         if self.quiz_blocks("the zoom"):  # type: ignore[attr-defined]
             return False
+        from ...core.explain import ExplainError, explain   # here, not at the top: not needed to start
+        from .zoom_screen import ZoomScreen
         trace, iteration = self.trace(), self.cursor.iteration
         try:
             e = explain(trace, iteration, text)
