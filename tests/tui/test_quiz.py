@@ -24,6 +24,15 @@ async def go_to(app: ChainstepApp, pilot, step_id: str) -> None:
     await pilot.pause()
 
 
+async def at_the_line_gradient(app: ChainstepApp, pilot) -> None:
+    """sign-of-the-error's third part, at ∂L/∂W₁, where a sign question waits."""
+    app.action_next_part()
+    app.action_next_part()
+    await pilot.pause()
+    await go_to(app, pilot, "backward.1.dW")
+    assert app.quiz_panel.state == "asking"
+
+
 def result_text(app: ChainstepApp) -> str:
     return app.quiz_panel.result_plain
 
@@ -54,11 +63,7 @@ async def test_the_result_stays_hidden_until_answered() -> None:
 async def test_hidden_gradient_signs_and_loss_until_answered() -> None:
     app = quiz_app(load_scenario("sign-of-the-error"))
     async with app.run_test(size=SIZE) as pilot:
-        app.action_next_part()
-        app.action_next_part()
-        await pilot.pause()
-        await go_to(app, pilot, "backward.1.dW")
-        assert app.quiz_panel.state == "asking"
+        await at_the_line_gradient(app, pilot)
         assert "W₁ 1×1  pending until you answer" in app.signs.plain and "▲ " not in app.signs.plain.splitlines()[2]
         await pilot.press("up", "enter")               # ▲ raises: right, the gradient is −20
         await pilot.pause()
@@ -221,11 +226,7 @@ async def test_the_tools_wait_while_a_question_is_asked() -> None:
     from chainstep.tui.tools.zoom_screen import ZoomScreen
     app = quiz_app(load_scenario("sign-of-the-error"))
     async with app.run_test(size=SIZE) as pilot:
-        app.action_next_part()
-        app.action_next_part()
-        await pilot.pause()
-        await go_to(app, pilot, "backward.1.dW")
-        assert app.quiz_panel.state == "asking"
+        await at_the_line_gradient(app, pilot)
         for action in (app.action_gradcheck, app.action_minibatch, app.action_landscape, app.action_zoom):
             action()
             await pilot.pause()
