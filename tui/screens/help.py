@@ -19,22 +19,28 @@ from textual.widgets import Static
 from ..panes.breakpoints_pane import BreakpointsPane
 from ..quiz.inputs import SignGridInput, SignPicker
 from ..quiz.panel import QuizPanel
-from ..tools.gradcheck_screen import GradCheckScreen
-from ..tools.landscape_screen import LandscapeScreen
-from ..tools.minibatch_screen import MinibatchScreen
-from ..tools.zoom_screen import ZoomScreen
 
 Row = tuple[str, str, str]   # keys, name, what it does
 
-# Where keys other than the main screen's work, and the classes whose BINDINGS they are.
-CONTEXTS: tuple[tuple[str, tuple[type, ...]], ...] = (
-    ("In the loss landscape (l)", (LandscapeScreen,)),
-    ("In the minibatch view (m)", (MinibatchScreen,)),
-    ("In the zoom (x)", (ZoomScreen,)),
-    ("In the gradient check (f)", (GradCheckScreen,)),
-    ("In the breakpoints list (k)", (BreakpointsPane,)),
-    ("In a quiz question (z)", (QuizPanel, SignPicker, SignGridInput)),
-)
+def contexts() -> tuple[tuple[str, tuple[type, ...]], ...]:
+    """Where keys other than the main screen's work, and the classes whose BINDINGS they are.
+
+    The tool screens are imported here, when help opens, so they stay out of the app's start-up.
+    """
+    from ..tools.gradcheck_screen import GradCheckScreen
+    from ..tools.landscape_screen import LandscapeScreen
+    from ..tools.minibatch_screen import MinibatchScreen
+    from ..tools.zoom_screen import ZoomScreen
+    return (
+        ("In the loss landscape (l)", (LandscapeScreen,)),
+        ("In the minibatch view (m)", (MinibatchScreen,)),
+        ("In the zoom (x)", (ZoomScreen,)),
+        ("In the gradient check (f)", (GradCheckScreen,)),
+        ("In the breakpoints list (k)", (BreakpointsPane,)),
+        ("In a quiz question (z)", (QuizPanel, SignPicker, SignGridInput)),
+    )
+
+
 PACKAGE = __package__.rsplit(".", 1)[0]   # chainstep.tui: panes of our own, not Textual's widgets
 
 
@@ -93,7 +99,7 @@ def textual_rows(app) -> list[Row]:
 
 
 def pane_contexts(screen: Screen | None, listed: set[type]) -> list[tuple[str, list[BindingType]]]:
-    """Panes of the main screen with keys of their own that CONTEXTS does not list (they work when focused)."""
+    """Panes of the main screen with keys of their own that contexts() does not list (they work when focused)."""
     if screen is None:
         return []
     out, seen = [], set(listed)
@@ -114,9 +120,10 @@ def help_sections(app, main: Screen | None = None) -> list[tuple[str, list[Row]]
     """Every key a user can press, grouped by where it works."""
     sections = [("Stepping and tools", binding_rows(app, all_bindings(app))),
                 ("Everywhere", textual_rows(app))]
-    for title, classes in CONTEXTS:
+    where = contexts()
+    for title, classes in where:
         sections.append((title, binding_rows(app, class_bindings(classes, ours_only=True))))
-    listed = {cls for _, classes in CONTEXTS for cls in classes}
+    listed = {cls for _, classes in where for cls in classes}
     for title, bindings in pane_contexts(main, listed):
         sections.append((title, binding_rows(app, bindings)))
     return [(title, rows) for title, rows in sections if rows]
