@@ -95,7 +95,9 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
 
 def offered(theme: Theme) -> bool:
     """Whether a theme is offered: not one of the ANSI themes, whose colours the terminal chooses."""
-    return not theme.ansi
+    # Theme.ansi is newer than Textual 8.0, the lowest release pyproject allows; there the ANSI
+    # themes are known by name.
+    return not getattr(theme, "ansi", theme.name.startswith("ansi-"))
 
 
 class ReadableThemes:
