@@ -155,3 +155,17 @@ async def test_the_status_line_abbreviates_rather_than_cuts() -> None:
         assert top.endswith(("backward.1.dW", "back"))   # shortened word by word, not cut
         c = app.cursor
         assert f"{c.iteration + 1}/" in top and f"{c.step + 1}/{app.trace().n_steps}" in top
+
+
+async def test_a_pane_maximised_from_the_command_palette_fills_the_screen() -> None:
+    """The palette's Maximize calls Screen.maximize directly, not through M."""
+    app = ChainstepApp(load_scenario("xor"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.maximize(app.step_view)
+        await pilot.pause()
+        assert app.step_view.region.height == 40 - 2
+        app.screen.minimize()
+        await pilot.pause()
+        await pilot.pause()
+        assert 3 < app.step_view.region.height < 38

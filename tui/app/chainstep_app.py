@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.timer import Timer
 
@@ -143,10 +144,13 @@ class ChainstepApp(PartEnds, ReadableThemes, QuizControls, TraceJumps, PaneLayou
         self._check_size(event.size.width, event.size.height)
         self.call_after_refresh(self.fit_panes)
 
-    def _maximised(self, widget: object) -> None:
-        if widget is None:   # restored (M, Esc or the command palette): sizes from the content again
-            self._fitted = ()
-            self.call_after_refresh(self.fit_panes)
+    def _maximised(self, widget: Widget | None) -> None:
+        """Maximised or restored, by M, Esc or the command palette alike."""
+        if widget is not None:   # the pane's fitted height would hold it to its size in the layout
+            widget.styles.height = "1fr"
+            return
+        self._fitted = ()        # restored: sizes from the content again
+        self.call_after_refresh(self.fit_panes)
 
     def _check_size(self, w: int | None = None, h: int | None = None) -> None:
         if w is None or h is None:
@@ -212,11 +216,12 @@ class ChainstepApp(PartEnds, ReadableThemes, QuizControls, TraceJumps, PaneLayou
                            reached=reached, cost_step=k_cost + 1)
         self._shown_part, self._shown_iteration = c.part, c.iteration
         self.debugger_show()
+        asking = self.quiz_panel.display
         self.quiz_show()
         self.show_part_end()
         self.fit_panes()
-        # Again once laid out: a question pane that came or went changes the room the panes have.
-        self.call_after_refresh(self.fit_panes)
+        if self.quiz_panel.display != asking:   # once laid out, the question pane changes the room there is
+            self.call_after_refresh(self.fit_panes)
         self._schedule_warm()
 
     def _schedule_warm(self) -> None:

@@ -113,9 +113,7 @@ class PaneLayout:
             self._fitted = ()
             self.call_after_refresh(self.fit_panes)   # type: ignore[attr-defined]
             return
-        pane = self._pane()
-        pane.styles.height = "1fr"
-        screen.maximize(pane, container=False)
+        screen.maximize(self._pane(), container=False)
 
     def _pane(self) -> Widget:
         """The focused pane, or the Step pane when no pane has the focus."""

@@ -162,7 +162,7 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         self._col0 = 0        # the first column asked for; a tensor that ends sooner stops at its end
         self._style_cache: dict[str, Style] | None = None
         self._rows: dict[tuple, tuple[np.ndarray, Strip]] = {}
-        self._extent = (1, 1)   # the content's width and lines
+        self._lines_total = 1   # lines of content: headers, summaries, rows, blanks
         self._windows: dict[tuple, Window] = {}
 
     def prepare(self, step: Step) -> None:
@@ -195,7 +195,7 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         max_rows = max((b.rows for b in blocks), default=1)
         self._index_w = len(str(max_rows - 1)) + 2
         # As wide as the pane: columns that do not fit are paged to, never scrolled to.
-        self._extent = (0, line)
+        self._lines_total = line
         self._fit_virtual_size()
         view = self.scrollable_content_region
         self.scroll_to(0, 0, animate=False)
@@ -203,9 +203,8 @@ class TensorView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh_lines(int(self.scroll_offset.y), view.height)
 
     def _fit_virtual_size(self) -> None:
-        width, lines = self._extent
         # The content's own size, whatever the pane's: a scrollbar shows exactly when it overflows.
-        set_virtual_size(self, Size(width, max(1, lines)))
+        set_virtual_size(self, Size(0, max(1, self._lines_total)))
 
     def on_resize(self) -> None:
         # The layout resizes this pane as steps change: a scrollbar only while the content overflows.
